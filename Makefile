@@ -1,0 +1,52 @@
+# The one entry point: the README, .ci/run and the GitHub workflow call these targets.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+IMAGE  ?= sentiment-service
+VERSION := $(shell cat app/VERSION)
+export PORT ?= 8000
+
+.PHONY: help venv run test lint evaluate bench soak image clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+# The virtualenv is rebuilt whenever a requirements file changes.
+$(VENV)/.installed: app/requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	# --no-deps: app/requirements.txt is the complete, exact list of what the service runs on.
+	$(PIP) install --quiet --no-deps -r app/requirements.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed ## create the virtualenv with runtime and test dependencies
+
+run: venv ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
+	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py app.wsgi:app
+
+test: venv ## run the whole test suite (container tests run when a Docker engine is reachable)
+	$(PY) -m pytest
+
+lint: venv ## ruff, hadolint and actionlint (also run inside the test suite)
+	$(VENV)/bin/ruff check app tests training bench
+	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/actionlint .github/workflows/build.yml
+
+evaluate: venv ## score a JSONL of {"text","label"} through the service's predictor: make evaluate DATA=file.jsonl
+	$(PY) -m app.evaluate $(DATA)
+
+bench: venv ## start the service on loopback and print the performance table (minutes)
+	$(PY) bench/run.py
+
+soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
+	$(PY) bench/soak.py --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
+
+image: ## build the container image (needs a Docker engine)
+	docker build --network host --build-arg VERSION=$(VERSION) \
+		--build-arg REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) -t $(IMAGE):$(VERSION) .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,101 @@
+"""Gunicorn configuration: `gunicorn -c app/gunicorn_conf.py app.wsgi:app`.
+
+Every value comes from app.settings (the environment), so a bad variable stops the master at start.
+"""
+
+import os
+import shutil
+import signal
+import tempfile
+
+import gunicorn.http.wsgi
+
+from app.logs import JsonFormatter
+from app.predictor.contract import ModelLoadError
+from app.predictor.manifest import load_manifest
+from app.settings import load_settings
+
+settings = load_settings()
+
+# 0.0.0.0 so the port is reachable from outside a container; 127.0.0.1 there would accept nothing.
+bind = f"{settings.bind_host}:{settings.port}"
+# One process per CPU we may use (cgroup quota respected): inference is CPU-bound, so the usual
+# "2 x cores + 1" would only make workers fight over cores. Measured in bench/: see the README.
+workers = settings.worker_count
+# gthread: request threads only parse, validate and wait while the worker's single batcher thread runs
+# the model, so concurrent requests to one worker are coalesced into one inference call.
+worker_class = "gthread"
+threads = settings.threads
+# Below a typical load balancer idle timeout (60 s) so gunicorn, not the balancer, ends idle connections.
+keepalive = settings.keepalive_s
+# A worker that stops heart-beating this long is killed and replaced (a hung process, not a slow request:
+# slow requests are answered 503 by the request deadline well before this).
+timeout = settings.timeout_s
+# SIGTERM -> finish accepted requests for up to this long. Keep it below the orchestrator's grace period
+# (docker stop's default is 10 s; compose sets stop_grace_period above this).
+graceful_timeout = settings.graceful_timeout_s
+# Each worker loads its own onnxruntime session after fork; sessions are not fork-safe, so no preload.
+preload_app = False
+# Bounded request line and headers (gunicorn's defaults are generous); bodies are bounded by the app.
+limit_request_line = 4094
+limit_request_fields = 50
+limit_request_field_size = 8190
+# Heartbeat files on tmpfs: works with a read-only root filesystem and never blocks on a slow disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The app writes one JSON access line per request; gunicorn's own access log would duplicate it.
+accesslog = None
+errorlog = "-"
+loglevel = settings.log_level
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": JsonFormatter}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    "loggers": {"gunicorn.error": {"handlers": ["stdout"], "level": settings.log_level.upper(), "propagate": False}},
+}
+# No product/version banner in the Server header.
+gunicorn.http.wsgi.SERVER = "sentiment"
+
+# Tokenizing one request's texts is cheap; a Rust thread pool per worker would fight onnxruntime for cores.
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+# prometheus-client multiprocess mode: every worker writes its samples to files in this directory,
+# and /metrics merges them. It must be set before any worker imports prometheus_client.
+_metrics_dir = str(settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="sentiment-metrics-"))
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server):
+    """Refuse to start on a model directory that is missing or does not match its manifest."""
+    shutil.rmtree(_metrics_dir, ignore_errors=True)  # stale samples from an earlier run would be summed in
+    os.makedirs(_metrics_dir, exist_ok=True)
+    try:
+        manifest = load_manifest(settings.model_dir)
+    except ModelLoadError as exc:
+        server.log.error("refusing to start: %s", exc)
+        raise SystemExit(3) from None
+    server.log.info("model %s %s verified", manifest.info.name, manifest.info.version)
+
+
+def post_worker_init(worker):
+    """On SIGTERM, turn /ready to 503 at once, then let gunicorn drain as usual."""
+    state = worker.wsgi.extensions["sentiment"]
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def drain(signum, frame):
+        state.draining = True
+        previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, drain)
+
+
+def worker_exit(server, worker):
+    """Finish what the batcher accepted before the process exits."""
+    state = getattr(worker.wsgi, "extensions", {}).get("sentiment")
+    if state is not None:
+        state.predictor.close()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,1 @@
+"""HTTP layer: validates requests, calls the predictor, shapes responses. Knows nothing of ONNX."""

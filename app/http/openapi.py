@@ -1,0 +1,60 @@
+"""The OpenAPI 3.1 document, generated from the same pydantic models that validate requests."""
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from app.http import schemas
+
+_MODELS = [schemas.PredictRequest, schemas.BatchPredictRequest, schemas.PredictionOut, schemas.BatchPredictResponse,
+           schemas.ErrorResponse, schemas.HealthResponse, schemas.ReadyResponse, schemas.VersionResponse]
+
+
+def _ref(model: type[BaseModel]) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model: type[BaseModel], description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _errors(*statuses: int) -> dict:
+    meaning = {400: "malformed JSON", 401: "missing or wrong API key", 413: "body, text or batch over a limit",
+               415: "Content-Type is not application/json", 422: "valid JSON, invalid request",
+               429: "worker queue full; retry after Retry-After seconds",
+               503: "not ready, shutting down, or deadline passed in the queue"}
+    return {str(s): _json(schemas.ErrorResponse, meaning[s]) for s in statuses}
+
+
+def _scoring(summary: str, request: type[BaseModel], response: type[BaseModel]) -> dict:
+    return {"post": {
+        "summary": summary,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(request)}}},
+        "responses": {"200": _json(response, "scored"), **_errors(400, 401, 413, 415, 422, 429, 503)},
+    }}
+
+
+def openapi_document(version: str) -> dict:
+    _, definitions = models_json_schema([(m, "serialization") for m in _MODELS],
+                                        ref_template="#/components/schemas/{model}")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Sentiment inference service", "version": version},
+        "paths": {
+            "/predict": _scoring("Score one text", schemas.PredictRequest, schemas.PredictionOut),
+            "/batch-predict": _scoring("Score several texts as one batch", schemas.BatchPredictRequest,
+                                       schemas.BatchPredictResponse),
+            "/health": {"get": {"summary": "Liveness", "responses": {"200": _json(schemas.HealthResponse, "alive")}}},
+            "/ready": {"get": {"summary": "Readiness", "responses": {
+                "200": _json(schemas.ReadyResponse, "model loaded and warmed up"), **_errors(503)}}},
+            "/version": {"get": {"summary": "Service and model versions",
+                                 "responses": {"200": _json(schemas.VersionResponse, "versions")}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
+                "200": {"description": "text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                **_errors(401)}}},
+        },
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        },
+    }

@@ -1,0 +1,103 @@
+"""Request and response shapes. The same models validate requests and generate /openapi.json."""
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+from app.http.errors import ApiError
+
+
+class PredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: StrictStr = Field(description="English text to score; must contain a non-space character")
+
+
+class BatchPredictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    texts: list[StrictStr] = Field(min_length=1, description="texts to score together, answered in order")
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: str
+
+
+class PredictionOut(BaseModel):
+    label: str = Field(description="the most probable label, e.g. positive or negative")
+    score: float = Field(ge=0, le=1, description="probability of `label`")
+    scores: dict[str, float] = Field(description="probability of every label")
+    truncated: bool = Field(description="true when the text was cut to the model's token window")
+    model: ModelRef
+
+
+class BatchPredictResponse(BaseModel):
+    predictions: list[PredictionOut]
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+    index: int | None = Field(None, description="position of the offending text in a batch")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class HealthResponse(BaseModel):
+    status: str
+
+
+class ReadyResponse(BaseModel):
+    status: str
+    model: ModelRef
+
+
+class VersionResponse(BaseModel):
+    version: str
+    commit: str | None
+    model: ModelRef
+
+
+def _validation_error(exc: ValidationError) -> ApiError:
+    problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+    index = next((e["loc"][1] for e in exc.errors() if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)), None)
+    details = {"problems": problems} if index is None else {"problems": problems, "index": index}
+    return ApiError(422, "invalid_request", problems[0]["field"] + ": " + problems[0]["message"], **details)
+
+
+def _check_text(text: str, max_chars: int, index: int | None) -> None:
+    where = {} if index is None else {"index": index}
+    prefix = "" if index is None else f"texts[{index}]: "
+    if len(text) > max_chars:
+        raise ApiError(413, "text_too_long", f"{prefix}text has {len(text)} characters; the limit is {max_chars}",
+                       limit=max_chars, **where)
+    if not text.strip():
+        raise ApiError(422, "empty_text", f"{prefix}text is empty or only whitespace", **where)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(422, "invalid_text", f"{prefix}text holds a lone UTF-16 surrogate (e.g. \\ud800)", **where) from None
+
+
+def parse_predict(body: object, max_chars: int) -> str:
+    """Validate a /predict body and return its text; raises ApiError 422/413."""
+    try:
+        request = PredictRequest.model_validate(body)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    _check_text(request.text, max_chars, None)
+    return request.text
+
+
+def parse_batch(body: object, max_chars: int, max_texts: int) -> list[str]:
+    """Validate a /batch-predict body and return its texts; raises ApiError 422/413 naming the bad index."""
+    if isinstance(body, dict) and isinstance(body.get("texts"), list) and len(body["texts"]) > max_texts:
+        raise ApiError(413, "batch_too_large", f"batch has {len(body['texts'])} texts; the limit is {max_texts}",
+                       limit=max_texts)
+    try:
+        request = BatchPredictRequest.model_validate(body)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    for index, text in enumerate(request.texts):
+        _check_text(text, max_chars, index)
+    return request.texts

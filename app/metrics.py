@@ -1,0 +1,64 @@
+"""Prometheus metrics. Correct under several gunicorn workers through prometheus-client's
+multiprocess mode, which gunicorn_conf.py switches on before this module is imported."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import REGISTRY
+
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10)
+SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+
+REQUESTS = Counter("sentiment_http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"])
+REQUEST_SECONDS = Histogram("sentiment_http_request_duration_seconds", "Time to answer a request",
+                            ["endpoint"], buckets=LATENCY_BUCKETS)
+REJECTIONS = Counter("sentiment_rejections_total", "Requests refused, by reason", ["reason"])
+REQUEST_TEXTS = Histogram("sentiment_request_texts", "Texts per scoring request", buckets=SIZE_BUCKETS)
+TEXTS_SCORED = Counter("sentiment_texts_scored_total", "Texts scored by the model")
+TRUNCATED = Counter("sentiment_texts_truncated_total", "Texts cut to the model's token window")
+PREDICTIONS = Counter("sentiment_predictions_total", "Predictions by label", ["label"])
+CONFIDENCE = Histogram("sentiment_prediction_confidence", "Probability of the predicted label",
+                       buckets=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0))
+QUEUE_SECONDS = Histogram("sentiment_queue_wait_seconds", "Time a job waited for the batcher", buckets=LATENCY_BUCKETS)
+TOKENIZE_SECONDS = Histogram("sentiment_tokenize_seconds", "Tokenization time per model batch", buckets=LATENCY_BUCKETS)
+INFERENCE_SECONDS = Histogram("sentiment_inference_seconds", "onnxruntime time per model batch", buckets=LATENCY_BUCKETS)
+BATCH_TEXTS = Histogram("sentiment_inference_batch_texts", "Texts per model batch (after coalescing)",
+                        buckets=SIZE_BUCKETS)
+CACHE = Counter("sentiment_cache_lookups_total", "Exact-text cache lookups", ["result"])
+BUILD_INFO = Gauge("sentiment_build_info", "Versions of the running service and model (value 1)",
+                   ["version", "commit", "model_name", "model_version"], multiprocess_mode="max")
+
+
+class MetricsObserver:
+    """Receives the predictor's reports (InferenceObserver) and records them."""
+
+    def queued(self, wait_s: float) -> None:
+        QUEUE_SECONDS.observe(wait_s)
+
+    def batch_scored(self, texts: int, tokens: int, tokenize_s: float, inference_s: float) -> None:
+        BATCH_TEXTS.observe(texts)
+        TOKENIZE_SECONDS.observe(tokenize_s)
+        INFERENCE_SECONDS.observe(inference_s)
+
+    def cache_lookup(self, hits: int, misses: int) -> None:
+        if hits:
+            CACHE.labels("hit").inc(hits)
+        if misses:
+            CACHE.labels("miss").inc(misses)
+
+
+def record_predictions(predictions) -> None:
+    REQUEST_TEXTS.observe(len(predictions))
+    TEXTS_SCORED.inc(len(predictions))
+    for p in predictions:
+        PREDICTIONS.labels(p.label).inc()
+        CONFIDENCE.observe(p.score)
+        if p.truncated:
+            TRUNCATED.inc()
+
+
+def exposition(multiprocess_dir) -> bytes:
+    """The text exposition for /metrics: merged across workers when running under gunicorn."""
+    if multiprocess_dir is None:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(multiprocess_dir))
+    return generate_latest(registry)

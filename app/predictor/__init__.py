@@ -1,0 +1,1 @@
+"""Predictor core: model artifacts in, labels and probabilities out. Knows nothing of HTTP."""

@@ -1,0 +1,71 @@
+"""The predictor contract the HTTP layer depends on, its result type and its domain errors."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    labels: tuple[str, ...]
+    max_length: int
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    score: float
+    scores: dict[str, float]
+    truncated: bool
+
+
+class Predictor(Protocol):
+    """Load once, then score lists of texts. Implementations must be safe to call from many threads."""
+
+    info: ModelInfo
+
+    def load(self) -> None:
+        """Load the model and run a warm-up inference; raises ModelLoadError."""
+
+    @property
+    def ready(self) -> bool:
+        """True once load() has finished successfully."""
+
+    def predict(self, texts: list[str]) -> list[Prediction]:
+        """Score texts as one batch, in order; raises NotReady, Overloaded, DeadlineExceeded."""
+
+    def close(self) -> None:
+        """Stop accepting work and finish what was accepted."""
+
+
+class PredictorError(Exception):
+    """Base of every error the predictor raises on purpose."""
+
+
+class ModelLoadError(PredictorError):
+    """The model directory is missing, incomplete or does not match its manifest."""
+
+
+class NotReady(PredictorError):
+    """The model is still loading, failed to load, or the worker is shutting down."""
+
+
+class Overloaded(PredictorError):
+    """The worker's queue is full; the caller should retry after a short pause."""
+
+    def __init__(self, message: str, retry_after_s: int = 1):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class DeadlineExceeded(PredictorError):
+    """The request waited in the queue past its deadline, or inference took too long; it was not answered."""
+
+
+class InvalidText(PredictorError):
+    """A text cannot be tokenised (for example it holds a lone UTF-16 surrogate)."""
+
+    def __init__(self, message: str, index: int):
+        super().__init__(message)
+        self.index = index

