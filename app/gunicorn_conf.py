@@ -40,6 +40,9 @@ preload_app = False
 limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
+# No runtime control socket (gunicorn >= 25 creates one under $HOME): less surface, and the image's
+# root filesystem is read-only. Scale by replicas, reload by restarting the container.
+control_socket_disable = True
 # Heartbeat files on tmpfs: works with a read-only root filesystem and never blocks on a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # The app writes one JSON access line per request; gunicorn's own access log would duplicate it.
@@ -51,7 +54,11 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": JsonFormatter}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
-    "loggers": {"gunicorn.error": {"handlers": ["stdout"], "level": settings.log_level.upper(), "propagate": False}},
+    "root": {"handlers": ["stdout"], "level": settings.log_level.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": settings.log_level.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+    },
 }
 # No product/version banner in the Server header.
 gunicorn.http.wsgi.SERVER = "sentiment"

@@ -1,0 +1,41 @@
+"""Shared fixtures: settings, a fake predictor, an app and client, and a tiny real ONNX model."""
+
+import pytest
+
+from app.http.factory import create_app
+from app.settings import Settings
+from tests.fakes import FakePredictor
+from tests.tiny_model import build_tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    """Tests build Settings explicitly; variables from the developer's shell must not leak in."""
+    for name in list(__import__("os").environ):
+        if name.upper() in {f.upper() for f in Settings.model_fields}:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture
+def settings(tiny_model_dir):
+    return Settings(model_dir=tiny_model_dir, max_text_chars=200, max_batch_texts=8, max_body_bytes=4096)
+
+
+@pytest.fixture
+def fake_predictor():
+    return FakePredictor()
+
+
+@pytest.fixture
+def app(settings, fake_predictor):
+    return create_app(settings, fake_predictor, load_in_background=False)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

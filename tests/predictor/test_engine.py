@@ -1,0 +1,75 @@
+"""The real predictor over the tiny ONNX model: tokenization, padding, softmax, truncation."""
+
+import pytest
+
+from app.predictor.contract import NotReady
+from app.predictor.engine import SentimentModel, chunk_by_budget
+from app.predictor.manifest import load_manifest
+from app.predictor.onnx_predictor import OnnxPredictor
+from tests.tiny_model import build_tiny_model
+
+
+@pytest.fixture
+def predictor(tiny_model_dir):
+    p = OnnxPredictor(tiny_model_dir)
+    p.load()
+    yield p
+    p.close()
+
+
+def test_scores_are_probabilities_with_sane_labels(predictor):
+    good, bad = predictor.predict(["I loved it", "terrible, a waste of money"])
+    assert (good.label, bad.label) == ("positive", "negative")
+    for p in (good, bad):
+        assert sum(p.scores.values()) == pytest.approx(1.0)
+        assert p.score == max(p.scores.values())
+
+
+def test_batch_results_match_single_results(predictor):
+    """Per-batch padding must not change any text's score."""
+    texts = ["good", "the movie was very bad and boring", "i hate it", "great great great great film"]
+    batch = predictor.predict(texts)
+    for text, together in zip(texts, batch):
+        assert predictor.predict([text])[0].scores == pytest.approx(together.scores, abs=1e-6)
+
+
+def test_long_text_is_truncated_and_says_so(predictor):
+    short, long = predictor.predict(["good movie", "good movie " * 50])
+    assert short.truncated is False and long.truncated is True
+
+
+def test_fixed_padding_in_tokenizer_json_is_switched_off(tiny_model_dir):
+    model = SentimentModel(load_manifest(tiny_model_dir), 1)
+    assert [len(e.ids) for e in model.encode(["good", "good film"])] == [3, 4]
+
+
+def test_models_with_token_type_ids_work(tmp_path):
+    predictor = OnnxPredictor(build_tiny_model(tmp_path, with_token_type_ids=True))
+    predictor.load()
+    assert predictor.predict(["loved it"])[0].label == "positive"
+    predictor.close()
+
+
+def test_predict_before_load_is_not_ready(tiny_model_dir):
+    with pytest.raises(NotReady):
+        OnnxPredictor(tiny_model_dir).predict(["good"])
+
+
+def test_cache_returns_identical_predictions(tiny_model_dir):
+    predictor = OnnxPredictor(tiny_model_dir, cache_size=2)
+    predictor.load()
+    first = predictor.predict(["good", "bad"])
+    assert predictor.predict(["bad", "good"]) == first[::-1]
+    predictor.close()
+
+
+@pytest.mark.parametrize("lengths, max_texts, max_tokens", [
+    ([5, 3, 9, 1, 7], 2, 1000), ([10] * 10, 100, 35), ([1, 50, 2, 60], 10, 100), ([200], 4, 64),
+])
+def test_chunks_cover_every_text_once_within_budget(lengths, max_texts, max_tokens):
+    chunks = chunk_by_budget(lengths, max_texts, max_tokens)
+    assert sorted(i for c in chunks for i in c) == list(range(len(lengths)))
+    for chunk in chunks:
+        assert len(chunk) <= max_texts
+        # A single text longer than the budget still gets a chunk of its own.
+        assert len(chunk) == 1 or len(chunk) * max(lengths[i] for i in chunk) <= max_tokens

@@ -1,0 +1,31 @@
+import pytest
+
+from app.settings import Settings, load_settings
+
+
+def test_defaults(monkeypatch):
+    settings = load_settings()
+    assert settings.port == 8000 and settings.bind_host == "0.0.0.0"
+    assert settings.worker_count >= 1 and settings.ort_threads >= 1
+
+
+@pytest.mark.parametrize("name, value", [("PORT", "eighty"), ("PORT", "70000"), ("MAX_TEXT_CHARS", "0"),
+                                         ("LOG_LEVEL", "loud"), ("WORKERS", "-1"), ("CORS_ORIGINS", "*")])
+def test_a_bad_value_stops_start_up_naming_the_variable(monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_info:
+        load_settings()
+    assert exit_info.value.code == 2
+    assert name in capsys.readouterr().err or name == "CORS_ORIGINS"
+
+
+def test_lists_and_keys_file(monkeypatch, tmp_path):
+    keys = tmp_path / "keys"
+    keys.write_text("# rotated monthly\nkey-two\n")
+    monkeypatch.setenv("API_KEYS", "key-one")
+    monkeypatch.setenv("API_KEYS_FILE", str(keys))
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    settings = Settings()
+    assert [k.get_secret_value() for k in settings.api_keys] == ["key-one", "key-two"]
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+    assert "key-one" not in repr(settings)
