@@ -97,7 +97,8 @@ def post_worker_init(worker):
 
 def worker_exit(server, worker):
     """Finish what the batcher accepted before the process exits."""
-    state = getattr(worker.wsgi, "extensions", {}).get("sentiment")
+    # A worker that failed to boot has no app to close.
+    state = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("sentiment")
     if state is not None:
         state.predictor.close()
 

@@ -32,7 +32,8 @@ def available_cpus() -> int:
 class Settings(BaseSettings):
     """Every knob of the service, read once at start-up. Names are the environment variables."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", protected_namespaces=())
+    # Empty variables count as unset, so Compose can pass through `VAR: ${VAR:-}` safely.
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", protected_namespaces=(), env_ignore_empty=True)
 
     # Serving
     port: int = Field(8000, ge=1, le=65535)

@@ -28,10 +28,9 @@ def _shape(prediction: Prediction, model: dict) -> dict:
 
 def _score(texts: list[str]) -> list[Prediction]:
     g.text_count, g.char_count = len(texts), sum(len(t) for t in texts)
-    state = _state()
-    if state.draining:
-        raise ApiError(503, "shutting_down", "this worker is shutting down; retry", {"Retry-After": "1"})
-    predictions = state.predictor.predict(texts)
+    # No draining check here: a request that reached us during shutdown is still answered (only /ready
+    # turns 503, so load balancers stop sending new ones).
+    predictions = _state().predictor.predict(texts)
     metrics.record_predictions(predictions)
     return predictions
 

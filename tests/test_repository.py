@@ -1,0 +1,61 @@
+"""The repository's own checks, run with the suite: linters, and the promises between its files."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from app import __version__
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_ruff():
+    result = run(str(BIN / "ruff"), "check", "app", "tests", "training", "bench")
+    assert result.returncode == 0, result.stdout
+
+
+def test_hadolint_passes_on_the_dockerfile():
+    result = run(str(BIN / "hadolint"), "Dockerfile")
+    assert result.returncode == 0, result.stdout
+    # Every ignored rule is explained on the line above it.
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if "hadolint ignore" in line:
+            assert lines[i - 1].startswith("#") and "hadolint" not in lines[i - 1], f"unexplained ignore: {line}"
+
+
+def test_actionlint_passes_on_the_workflow():
+    result = run(str(BIN / "actionlint"), ".github/workflows/build.yml")
+    assert result.returncode == 0, result.stdout
+
+
+def test_workflow_shape():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/build.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"] == {"branches": ["main"], "tags": ["v*.*.*"]}
+    assert triggers["pull_request"] == {"branches": ["main"]}
+    test, build = workflow["jobs"]["test"], workflow["jobs"]["build"]
+    assert any(step.get("run") == "make test" for step in test["steps"])
+    assert build["needs"] == "test" and build["permissions"]["packages"] == "write"
+    assert "pull_request" in build["if"]
+    uses = [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
+    assert all(re.search(r"@v?\d+\.\d+\.\d+$", u) for u in uses), "every action pinned to a full version"
+
+
+def test_one_version_source():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+    assert f"## [{__version__}]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_ci_and_readme_use_the_same_commands():
+    assert "make test" in (ROOT / ".ci/run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "make run" in readme and "make test" in readme
