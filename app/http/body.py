@@ -20,11 +20,35 @@ def _no_constants(name: str) -> None:
     raise ApiError(400, "malformed_json", f"{name} is not valid JSON")
 
 
-def read_json(request: Request) -> object:
-    """Parse the body; raises ApiError 415 (not JSON), 413 (too large, via MAX_CONTENT_LENGTH) or 400."""
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "body_too_large", f"request body is over the {limit}-byte limit", limit=limit)
+
+
+def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused with 413 as soon as it is known to exceed `limit`, never read whole."""
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise _too_large(limit)  # announced size: refused before a byte of the body is read
+        return request.get_data(cache=False)
+    # Chunked upload: read at most limit + 1 bytes, which is enough to know it is too large.
+    stream = request.environ["wsgi.input"]
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 16, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise _too_large(limit)
+    return b"".join(chunks)
+
+
+def read_json(request: Request, limit: int) -> object:
+    """Parse the body; raises ApiError 415 (not JSON), 413 (over `limit` bytes) or 400 (not valid JSON)."""
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
-    raw = request.get_data(cache=False)  # bounded by MAX_CONTENT_LENGTH, also for chunked bodies
+    raw = read_body(request, limit)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

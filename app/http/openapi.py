@@ -33,9 +33,15 @@ def _scoring(summary: str, request: type[BaseModel], response: type[BaseModel]) 
     }}
 
 
-def openapi_document(version: str) -> dict:
+def openapi_document(version: str, max_text_chars: int, max_batch_texts: int) -> dict:
+    """The document for this deployment: the configured limits are part of the contract."""
     _, definitions = models_json_schema([(m, "serialization") for m in _MODELS],
                                         ref_template="#/components/schemas/{model}")
+    schemas_ = definitions["$defs"]
+    schemas_["PredictRequest"]["properties"]["text"]["maxLength"] = max_text_chars
+    texts = schemas_["BatchPredictRequest"]["properties"]["texts"]
+    texts["maxItems"] = max_batch_texts
+    texts["items"]["maxLength"] = max_text_chars
     return {
         "openapi": "3.1.0",
         "info": {"title": "Sentiment inference service", "version": version},
@@ -53,7 +59,7 @@ def openapi_document(version: str) -> dict:
                 **_errors(401)}}},
         },
         "components": {
-            "schemas": definitions["$defs"],
+            "schemas": schemas_,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
         },

@@ -38,14 +38,14 @@ def _score(texts: list[str]) -> list[Prediction]:
 @api.post("/predict")
 def predict():
     settings = _state().settings
-    text = parse_predict(read_json(request), settings.max_text_chars)
+    text = parse_predict(read_json(request, settings.max_body_bytes), settings.max_text_chars)
     return jsonify(_shape(_score([text])[0], _model_ref()))
 
 
 @api.post("/batch-predict")
 def batch_predict():
     settings = _state().settings
-    texts = parse_batch(read_json(request), settings.max_text_chars, settings.max_batch_texts)
+    texts = parse_batch(read_json(request, settings.max_body_bytes), settings.max_text_chars, settings.max_batch_texts)
     model = _model_ref()
     return jsonify({"predictions": [_shape(p, model) for p in _score(texts)]})
 
@@ -74,7 +74,8 @@ def version():
 
 @api.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(__version__))
+    settings = _state().settings
+    return jsonify(openapi_document(__version__, settings.max_text_chars, settings.max_batch_texts))
 
 
 @api.get("/metrics")

@@ -1,5 +1,7 @@
 """Request and response shapes. The same models validate requests and generate /openapi.json."""
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from app.http.errors import ApiError
@@ -7,12 +9,15 @@ from app.http.errors import ApiError
 
 class PredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: StrictStr = Field(description="English text to score; must contain a non-space character")
+    # minLength/pattern are documented for clients; _check_text enforces them with specific error codes.
+    text: StrictStr = Field(description="English text to score; must contain a non-space character",
+                            json_schema_extra={"minLength": 1, "pattern": r"\S"})
 
 
 class BatchPredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    texts: list[StrictStr] = Field(min_length=1, description="texts to score together, answered in order")
+    texts: list[Annotated[StrictStr, Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]] = Field(
+        min_length=1, description="texts to score together, answered in order")
 
 
 class ModelRef(BaseModel):
