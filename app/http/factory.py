@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, predictor: Predictor | None = N
     app.json.sort_keys = False
     state = ServiceState(settings, predictor)
     app.extensions["sentiment"] = state
-    install_request_log(app, predictor.info.version)
+    install_request_log(app, predictor.info.version, settings.log_texts)
     install_security(app, settings)
     register_error_handlers(app)
     app.register_blueprint(api)

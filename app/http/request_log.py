@@ -14,7 +14,8 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
-def install_request_log(app: Flask, model_version: str) -> None:
+def install_request_log(app: Flask, model_version: str, log_texts: bool = False) -> None:
+    """Input texts are logged only when LOG_TEXTS is set (debugging); never by default."""
     @app.before_request
     def start():
         g.started = time.perf_counter()
@@ -37,5 +38,6 @@ def install_request_log(app: Flask, model_version: str) -> None:
             "status": response.status_code, "duration_ms": round(duration * 1000, 2),
             "texts": g.get("text_count", 0), "chars": g.get("char_count", 0), "model_version": model_version,
             **({"traceparent": traceparent} if _TRACEPARENT.match(traceparent) else {}),
+            **({"input_texts": g.get("texts")} if log_texts and g.get("texts") else {}),
         })
         return response

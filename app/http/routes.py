@@ -27,7 +27,7 @@ def _shape(prediction: Prediction, model: dict) -> dict:
 
 
 def _score(texts: list[str]) -> list[Prediction]:
-    g.text_count, g.char_count = len(texts), sum(len(t) for t in texts)
+    g.text_count, g.char_count, g.texts = len(texts), sum(len(t) for t in texts), texts
     # No draining check here: a request that reached us during shutdown is still answered (only /ready
     # turns 503, so load balancers stop sending new ones).
     predictions = _state().predictor.predict(texts)

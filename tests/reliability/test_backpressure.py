@@ -1,0 +1,56 @@
+"""Overload is refused at once with 429 + Retry-After; a request past its deadline gets 503 and is not run.
+Uses the shipped model so that inference takes long enough for a queue to form."""
+
+import threading
+import time
+
+import pytest
+import requests
+
+from app.settings import DEFAULT_MODEL_DIR
+from tests.integration.gunicorn_process import gunicorn_service
+
+pytestmark = pytest.mark.integration
+LONG_BATCH = {"texts": ["a long and thoughtful review that goes on " * 20] * 64}
+
+
+def fire(url: str, bodies: list[dict]) -> list[requests.Response]:
+    results: list = [None] * len(bodies)
+
+    def send(i):
+        results[i] = requests.post(f"{url}/batch-predict", json=bodies[i], timeout=60)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+        time.sleep(0.01)
+    for t in threads:
+        t.join(90)
+    return results
+
+
+def test_full_queue_answers_429_at_once(tmp_path):
+    with gunicorn_service(tmp_path, DEFAULT_MODEL_DIR, workers=1, MAX_QUEUED_TEXTS="128", THREADS="16",
+                          MAX_BATCH_TEXTS="64") as service:
+        responses = fire(service.url, [LONG_BATCH] * 8)
+        statuses = sorted(r.status_code for r in responses)
+        assert 200 in statuses and 429 in statuses, statuses
+        assert set(statuses) <= {200, 429}
+        for r in responses:
+            if r.status_code == 429:
+                assert int(r.headers["Retry-After"]) >= 1
+                assert r.elapsed.total_seconds() < 1.0, "refused at once, not after waiting"
+        assert requests.get(f"{service.url}/ready", timeout=5).status_code == 200
+
+
+def test_requests_past_their_deadline_get_503_and_do_not_run(tmp_path):
+    with gunicorn_service(tmp_path, DEFAULT_MODEL_DIR, workers=1, REQUEST_DEADLINE_S="0.3", THREADS="16",
+                          MAX_QUEUED_TEXTS="4096", MAX_BATCH_TEXTS="64", BATCH_MAX_TEXTS="64") as service:
+        responses = fire(service.url, [LONG_BATCH] * 4)
+        codes = [r.json()["error"]["code"] for r in responses if r.status_code == 503]
+        assert codes and set(codes) == {"deadline_exceeded"}
+        assert {r.status_code for r in responses} <= {200, 503}
+        metrics = requests.get(f"{service.url}/metrics", timeout=5).text
+        scored = float(next(line.split()[1] for line in metrics.splitlines()
+                            if line.startswith("sentiment_texts_scored_total")))
+        assert scored == 64 * sum(r.status_code == 200 for r in responses), "expired requests were never run"
