@@ -112,5 +112,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         for error in exc.errors():
             name = "_".join(str(p) for p in error["loc"]).upper() or "settings"
-            print(f"invalid setting {name}: {error['msg']} (got {error.get('input')!r})", file=sys.stderr)
+            # Never echo a value that may be a secret.
+            shown = "" if "KEY" in name or not error["loc"] else f" (got {error.get('input')!r})"
+            print(f"invalid setting {name}: {error['msg']}{shown}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -74,3 +74,32 @@ def _predict_200_count(service) -> float:
     text = requests.get(f"{service.url}/metrics", timeout=5).text
     match = re.search(r'sentiment_http_requests_total\{endpoint="/predict",method="POST",status="200"\} (\S+)', text)
     return float(match.group(1)) if match else 0.0
+
+
+def test_refuses_to_start_on_a_corrupt_model(tmp_path, tiny_model_dir):
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.integration.gunicorn_process import ROOT, free_port
+
+    corrupt = shutil.copytree(tiny_model_dir, tmp_path / "model")
+    with (corrupt / "model.onnx").open("ab") as f:
+        f.write(b"tampered")
+    env = {"PATH": "/usr/bin:/bin", "PORT": str(free_port()), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(corrupt)}
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "does not match its manifest" in result.stdout + result.stderr
+
+
+def test_a_bad_setting_stops_start_up_naming_the_variable():
+    import subprocess
+    import sys
+
+    from tests.integration.gunicorn_process import ROOT
+
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"],
+                            cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": "eighty"}, capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 2 and "invalid setting PORT" in result.stderr
