@@ -42,7 +42,7 @@ def steady_load(url: str, outcomes: dict, stop: threading.Event, clients: int = 
 
 
 def processed_ids(service) -> set[str]:
-    return {e["request_id"] for e in map(json.loads, (l for l in service.log_lines() if l.startswith("{")))
+    return {e["request_id"] for e in map(json.loads, (line for line in service.log_lines() if line.startswith("{")))
             if e.get("path") == "/predict"}
 
 
