@@ -1,0 +1,82 @@
+"""The ceiling: what the model alone can do on these CPUs, with no HTTP, JSON, queueing or batching logic.
+
+N processes (one per worker our service would run), each with its own onnxruntime session at 1 intra-op
+thread, score their share of the texts in length-sorted batches, all starting together. Tokenizing is
+inside the timed loop (the service cannot skip it), so "% of ceiling" is the cost of serving; the
+inference-only rate is reported beside it.
+"""
+
+import multiprocessing
+import time
+from pathlib import Path
+from threading import BrokenBarrierError
+
+LOAD_TIMEOUT_S = 120.0
+
+
+def _chunks(texts: list[str], batch_size: int) -> list[list[str]]:
+    ordered = sorted(texts, key=len)  # as the micro-batcher does, so padding stays small
+    return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+
+
+def _score_share(model_dir: Path, texts: list[str], batch_size: int, duration_s: float, max_batches: int,
+                 barrier, results) -> None:
+    """Runs in a child process: load the model, wait for the others, score batches until the clock or count ends."""
+    try:
+        from app.predictor.engine import SentimentModel
+        from app.predictor.manifest import load_manifest
+
+        model = SentimentModel(load_manifest(model_dir), intra_op_threads=1)
+        chunks = _chunks(texts, batch_size)
+        model.probabilities([e.ids for e in model.encode(chunks[-1])])  # warm-up on the longest batch
+        barrier.wait(LOAD_TIMEOUT_S)
+        scored, infer_s, started = 0, 0.0, time.perf_counter()
+        deadline = started + duration_s
+        for number in range(max_batches):
+            if time.perf_counter() >= deadline:
+                break
+            ids = [e.ids for e in model.encode(chunks[number % len(chunks)])]
+            began = time.perf_counter()
+            model.probabilities(ids)
+            infer_s += time.perf_counter() - began
+            scored += len(ids)
+        results.put({"texts": scored, "elapsed_s": time.perf_counter() - started, "inference_s": infer_s})
+    except BrokenBarrierError:
+        results.put({"error": "another ceiling process failed to load the model"})
+    except Exception as exc:  # report it to the parent instead of dying silently
+        barrier.abort()
+        results.put({"error": repr(exc)})
+
+
+def measure_ceiling(model_dir: Path, texts: list[str], *, processes: int, batch_size: int, duration_s: float,
+                    max_batches: int = 1_000_000) -> dict:
+    """Total texts/s of `processes` processes scoring `texts` split evenly between them."""
+    # spawn, not fork: a child must not inherit any onnxruntime state from this process.
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(processes), context.Queue()
+    children = [context.Process(target=_score_share, daemon=True,
+                                args=(model_dir, texts[i::processes], batch_size, duration_s, max_batches, barrier, results))
+                for i in range(processes)]
+    try:
+        for child in children:
+            child.start()
+        shares = [results.get(timeout=LOAD_TIMEOUT_S + duration_s + 60) for _ in children]
+    finally:
+        for child in children:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+    errors = [s["error"] for s in shares if "error" in s]
+    if errors:
+        raise RuntimeError(f"ceiling measurement failed: {errors}")
+    total = sum(s["texts"] for s in shares)
+    slowest = max(s["elapsed_s"] for s in shares)
+    return {
+        "processes": processes,
+        "batch_size": batch_size,
+        "intra_op_threads": 1,
+        "texts": total,
+        "elapsed_s": round(slowest, 3),
+        "texts_per_s": total / slowest,
+        "inference_only_texts_per_s": sum(s["texts"] / s["inference_s"] for s in shares if s["inference_s"]),
+    }

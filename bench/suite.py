@@ -1,0 +1,54 @@
+"""The rows of the benchmark table, measured against one running server (ours or the baseline)."""
+
+from dataclasses import dataclass
+
+from load import Request, batch_requests, mixed_requests, predict_requests, run_load
+from service import RunningServer
+
+
+@dataclass(frozen=True)
+class Plan:
+    duration_s: float
+    max_requests: int
+    warmup_s: float
+    predict_concurrency: tuple[int, ...] = (1, 4, 16, 64)
+    batch_sizes: tuple[int, ...] = (1, 8, 64, 256)
+    # Enough requests in flight to keep both workers busy, few enough that batches are not merged much.
+    batch_concurrency: int = 4
+    long_concurrency: int = 4
+
+
+def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str]) -> dict:
+    """Warm up, then every row one after another; RSS per worker after the warm-up and after the last row."""
+    print(f"[{server.name}] ready: first worker {server.cold_start_s:.2f}s, all workers {server.all_ready_s:.2f}s")
+    _row(server, "warm-up", mixed_requests(short) + predict_requests(long[:8]), plan, plan.batch_concurrency,
+         duration_s=plan.warmup_s)
+    rss_after_warmup = server.worker_rss_mb()
+    predict = [_row(server, f"/predict c={c}", predict_requests(short), plan, c) for c in plan.predict_concurrency]
+    batch = [{"batch_size": size, **_row(server, f"/batch-predict batch={size}", batch_requests(short, size), plan,
+                                         plan.batch_concurrency)}
+             for size in plan.batch_sizes]
+    long_row = _row(server, f"/predict long c={plan.long_concurrency}", predict_requests(long), plan, plan.long_concurrency)
+    return {
+        "cold_start_s": server.cold_start_s,
+        "all_workers_ready_s": server.all_ready_s,
+        "rss_mb_after_warmup": _by_worker(rss_after_warmup),
+        "rss_mb_end": _by_worker(server.worker_rss_mb()),
+        "predict": predict,
+        "batch_predict": batch,
+        "long_predict": long_row,
+    }
+
+
+def _row(server: RunningServer, label: str, requests: list[Request], plan: Plan, concurrency: int,
+         duration_s: float | None = None) -> dict:
+    result = run_load(server.url, requests, concurrency=concurrency, duration_s=duration_s or plan.duration_s,
+                      max_requests=plan.max_requests)
+    row = result.summary()
+    print(f"[{server.name}] {label:<26} {row['requests_per_s']:8.1f} req/s {row['texts_per_s']:9.1f} texts/s "
+          f"p99 {row['p99_ms']:8.1f} ms  errors {row['errors']}")
+    return row
+
+
+def _by_worker(rss: dict[int, float]) -> dict[str, float]:
+    return {str(pid): round(mb, 1) for pid, mb in sorted(rss.items())}
