@@ -15,7 +15,7 @@ WARM_UP_TEXTS = ["warm-up", "a slightly longer warm-up sentence, so that a secon
 
 class OnnxPredictor:
     def __init__(self, model_dir: Path, *, intra_op_threads: int = 1, batch_max_texts: int = 64,
-                 batch_max_tokens: int = 8192, batch_wait_s: float = 0.0, max_queued_texts: int = 1024,
+                 batch_max_tokens: int = 2048, batch_wait_s: float = 0.0, max_queued_texts: int = 1024,
                  deadline_s: float = 10.0, cache_size: int = 0, observer: InferenceObserver | None = None):
         self.model_dir = model_dir
         self._options = dict(max_texts=batch_max_texts, max_tokens=batch_max_tokens, wait_s=batch_wait_s,
