@@ -7,7 +7,11 @@ IMAGE  ?= sentiment-service
 VERSION := $(shell cat app/VERSION)
 export PORT ?= 8000
 
-.PHONY: help venv run test lint evaluate bench soak image clean
+TRAIN_VENV ?= .venv-train
+DATA_DIR   ?= ../shared/data
+WORK       := training/work
+
+.PHONY: help venv train-venv run test lint evaluate bench soak image model clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -24,6 +28,15 @@ $(VENV)/.installed: app/requirements.txt requirements-dev.txt
 
 venv: $(VENV)/.installed ## create the virtualenv with runtime and test dependencies
 
+# Training, export, evaluation and the benchmark's PyTorch baseline: torch and transformers, never in the image.
+$(TRAIN_VENV)/.installed: training/requirements.txt app/requirements.txt
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_VENV)/bin/pip install --quiet --upgrade pip
+	$(TRAIN_VENV)/bin/pip install --quiet -r training/requirements.txt
+	touch $@
+
+train-venv: $(TRAIN_VENV)/.installed ## create the training/benchmark virtualenv (PyTorch CPU, transformers)
+
 run: venv ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
 	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py app.wsgi:app
 
@@ -38,11 +51,19 @@ lint: venv ## ruff, hadolint and actionlint (also run inside the test suite)
 evaluate: venv ## score a JSONL of {"text","label"} through the service's predictor: make evaluate DATA=file.jsonl
 	$(PY) -m app.evaluate $(DATA)
 
-bench: venv ## start the service on loopback and print the performance table (minutes)
+bench: venv train-venv ## start the service on loopback and print the performance table (minutes)
 	$(PY) bench/run.py
 
 soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
 	$(PY) bench/soak.py --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
+
+model: train-venv ## rebuild the shipped model: prepare -> train (resumable, ~1 h on 2 cores) -> export -> evaluate -> package
+	$(TRAIN_VENV)/bin/python training/prepare.py --data $(DATA_DIR) --out $(WORK)/data
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python training/train.py --data $(WORK)/data --out $(WORK)/run
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python training/export.py --model $(WORK)/run/final --out $(WORK)/onnx
+	$(TRAIN_VENV)/bin/python training/evaluate.py --onnx $(WORK)/onnx --data $(WORK)/data --out $(WORK)/report.json
+	$(TRAIN_VENV)/bin/python training/package.py --onnx $(WORK)/onnx --run $(WORK)/run --data $(WORK)/data \
+		--report $(WORK)/report.json --out models/sentiment-minilm-l6
 
 image: ## build the container image (needs a Docker engine)
 	docker build --network host --build-arg VERSION=$(VERSION) \
