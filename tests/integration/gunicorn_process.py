@@ -34,6 +34,18 @@ def wait_ready(url: str, process: subprocess.Popen | None = None, timeout_s: flo
     raise TimeoutError(f"{url} not ready after {timeout_s}s")
 
 
+def stop_process(process: subprocess.Popen, timeout_s: float) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within timeout_s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class Service:
     def __init__(self, process: subprocess.Popen, url: str, log_path: Path, metrics_dir: Path):
         self.process, self.url, self.log_path, self.metrics_dir = process, url, log_path, metrics_dir
@@ -65,10 +77,4 @@ def gunicorn_service(tmp_path: Path, model_dir: Path, workers: int = 2, **env_ov
         wait_ready(service.url, process)
         yield service
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, 30)

@@ -2,12 +2,15 @@
 
 import json
 import re
+import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
-from tests.integration.gunicorn_process import gunicorn_service
+from tests.integration.gunicorn_process import ROOT, free_port, gunicorn_service
 
 pytestmark = pytest.mark.integration
 
@@ -77,12 +80,6 @@ def _predict_200_count(service) -> float:
 
 
 def test_refuses_to_start_on_a_corrupt_model(tmp_path, tiny_model_dir):
-    import shutil
-    import subprocess
-    import sys
-
-    from tests.integration.gunicorn_process import ROOT, free_port
-
     corrupt = shutil.copytree(tiny_model_dir, tmp_path / "model")
     with (corrupt / "model.onnx").open("ab") as f:
         f.write(b"tampered")
@@ -94,11 +91,6 @@ def test_refuses_to_start_on_a_corrupt_model(tmp_path, tiny_model_dir):
 
 
 def test_a_bad_setting_stops_start_up_naming_the_variable():
-    import subprocess
-    import sys
-
-    from tests.integration.gunicorn_process import ROOT
-
     result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"],
                             cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": "eighty"}, capture_output=True, text=True,
                             timeout=30)

@@ -2,7 +2,6 @@
 loads the alert rules. Everything listens on 127.0.0.1 only."""
 
 import shutil
-import signal
 import subprocess
 import time
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ import pytest
 import requests
 import yaml
 
-from tests.integration.gunicorn_process import free_port, gunicorn_service
+from tests.integration.gunicorn_process import free_port, gunicorn_service, stop_process
 from tests.observability.metric_catalog import MONITORING
 
 pytestmark = [
@@ -49,12 +48,7 @@ def prometheus(tmp_path: Path, config: dict):
     try:
         yield url, log_path
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 15)
 
 
 def api(url: str, path: str, **params) -> dict:
