@@ -8,7 +8,7 @@ SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 
 REQUESTS = Counter("sentiment_http_requests_total", "HTTP requests answered", ["endpoint", "method", "status"])
 REQUEST_SECONDS = Histogram("sentiment_http_request_duration_seconds", "Time to answer a request",
-                            ["endpoint"], buckets=LATENCY_BUCKETS)
+                            ["endpoint", "status"], buckets=LATENCY_BUCKETS)
 REJECTIONS = Counter("sentiment_rejections_total", "Requests refused, by reason", ["reason"])
 REQUEST_TEXTS = Histogram("sentiment_request_texts", "Texts per scoring request", buckets=SIZE_BUCKETS)
 TEXTS_SCORED = Counter("sentiment_texts_scored_total", "Texts scored by the model")

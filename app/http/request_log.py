@@ -29,7 +29,7 @@ def install_request_log(app: Flask, model_version: str, log_texts: bool = False)
         duration = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        metrics.REQUEST_SECONDS.labels(endpoint).observe(duration)
+        metrics.REQUEST_SECONDS.labels(endpoint, str(response.status_code)).observe(duration)
         request_id = g.get("request_id") or uuid.uuid4().hex
         response.headers["X-Request-ID"] = request_id
         traceparent = request.headers.get("traceparent", "")
