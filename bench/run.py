@@ -42,6 +42,8 @@ def parse_args() -> argparse.Namespace:
                         help="baseline threads per worker: 1 = gunicorn's sync worker, as tutorials run it (default)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers for both servers, and ceiling processes")
     parser.add_argument("--model-dir", type=Path, default=repo.MODEL_DIR)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a service setting for our server, e.g. --set BATCH_WAIT_MS=2 (repeatable)")
     parser.add_argument("--data", type=Path, default=repo.SST2_DEV, help="JSONL of short texts (default: SST-2 dev)")
     parser.add_argument("--long-data", type=Path, default=repo.IMDB_TRAIN, help="JSONL of long texts (default: IMDB train)")
     parser.add_argument("--long-count", type=int, help="how many long texts to use (default 200; 20 with --quick)")
@@ -104,7 +106,9 @@ def main() -> int:
     started = time.time()
     loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
-    with running_server("ours", partial(ours_command, workers=args.workers, model_dir=args.model_dir), args.workers) as server:
+    settings = dict(item.split("=", 1) for item in args.set)
+    ours_build = partial(ours_command, workers=args.workers, model_dir=args.model_dir, settings=settings)
+    with running_server("ours", ours_build, args.workers) as server:
         ours = measure_server(server, plan, short, long)
     baseline, baseline_description = measure_baseline(args, plan, short, long, max_length, cpus)
     print(f"[ceiling] {args.workers} processes, batch {args.ceiling_batch}, {args.duration_per_row:.0f}s")
@@ -118,6 +122,7 @@ def main() -> int:
             "cpus": cpus,
             "loadavg_at_start": loadavg,
             "workers": args.workers,
+            "settings": settings,
             "quick": args.quick,
             "duration_per_row_s": args.duration_per_row,
             "requests_per_row": args.requests_per_row,
