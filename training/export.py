@@ -6,6 +6,8 @@
 Writes <out>/model-fp32.onnx (plain export), <out>/model-fp32-opt.onnx (onnxruntime's BERT fusions) and
 <out>/model-int8.onnx (weights int8 per channel, activations quantized at run time), plus tokenizer.json
 with padding switched off and truncation at --max-length. Dynamic batch and sequence axes throughout.
+<out>/model-int8-unfused.onnx is the same quantization without the fusions, so evaluate.py can measure
+what the fusions are worth.
 """
 
 import argparse
@@ -49,21 +51,22 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
-    fp32, fused, int8 = (args.out / f"model-{kind}.onnx" for kind in ("fp32", "fp32-opt", "int8"))
+    fp32, fused, int8, unfused = (args.out / f"model-{kind}.onnx" for kind in ("fp32", "fp32-opt", "int8", "int8-unfused"))
     shape = export_fp32(args.model, fp32, args.checkpoint)
     # Fusing attention/LayerNorm/GELU before quantizing lets the quantizer see the fused MatMuls.
     optimized = optimize_model(str(fp32), model_type="bert", num_heads=shape["num_heads"],
                                hidden_size=shape["hidden_size"], opt_level=1)
     optimized.save_model_to_file(str(fused))
     # Fused contrib ops (Attention, SkipLayerNorm) hide tensor types from shape inference: name the default.
-    quantize_dynamic(str(fused), str(int8), weight_type=QuantType.QInt8, per_channel=True,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    for source, target in ((fused, int8), (fp32, unfused)):
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
 
     tokenizer = Tokenizer.from_file(str(args.model / "tokenizer.json"))
     tokenizer.no_padding()  # the service pads each batch to its own longest text
     tokenizer.enable_truncation(max_length=args.max_length)
     tokenizer.save(str(args.out / "tokenizer.json"))
-    sizes = {p.name: p.stat().st_size for p in (fp32, fused, int8)}
+    sizes = {p.name: p.stat().st_size for p in (fp32, fused, int8, unfused)}
     (args.out / "export_config.json").write_text(json.dumps(
         {"opset": OPSET, "max_length": args.max_length, "quantization": "dynamic int8, per-channel QInt8 weights",
          "fusions": "onnxruntime.transformers optimizer, model_type=bert", "bytes": sizes, **shape}, indent=2) + "\n")
