@@ -29,3 +29,22 @@ def test_lists_and_keys_file(monkeypatch, tmp_path):
     assert [k.get_secret_value() for k in settings.api_keys] == ["key-one", "key-two"]
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
     assert "key-one" not in repr(settings)
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({"cpu.max": "100000 100000"}, 1),
+    ({"cpu.max": "max 100000"}, None),
+    ({"cpu/cpu.cfs_quota_us": "150000", "cpu/cpu.cfs_period_us": "100000"}, 1),
+    ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, None),
+    ({}, None),
+])
+def test_cpus_respect_cgroup_quotas(tmp_path, files, expected):
+    import os
+
+    from app.settings import available_cpus
+
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(content)
+    affinity = len(os.sched_getaffinity(0))
+    assert available_cpus(tmp_path) == (min(affinity, expected) if expected else affinity)
