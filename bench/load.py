@@ -67,6 +67,7 @@ class LoadResult:
     exceptions: Counter
     texts_ok: int
     unfinished_threads: int
+    client_cpus: float = 0.0  # CPU the load generator itself used, in cores
 
     @property
     def ok(self) -> int:
@@ -95,6 +96,7 @@ class LoadResult:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "exceptions": dict(self.exceptions),
             "unfinished_threads": self.unfinished_threads,
+            "client_cpus": round(self.client_cpus, 2),
             "requests_per_s": self.ok / elapsed,
             "texts_per_s": self.texts_ok / elapsed,
             **latency_summary(self.latencies_ms),
@@ -154,6 +156,7 @@ def run_load(url: str, requests: list[Request], *, concurrency: int, duration_s:
     for thread in threads:
         thread.start()
     started = time.monotonic()
+    cpu_started = time.process_time()
     budget.deadline = started + duration_s
     start.set()
     # A request in flight at the deadline may take up to timeout_s; past that, stop waiting (daemon threads).
@@ -166,6 +169,8 @@ def run_load(url: str, requests: list[Request], *, concurrency: int, duration_s:
             next_tick += monitor_every_s
     finished = [t.finished_at for t in tallies if t.finished_at is not None]
     elapsed = (max(finished) if finished else time.monotonic()) - started
+    # The load generator shares the CPUs with the server: say how much of them it used.
+    client_cpus = (time.process_time() - cpu_started) / max(time.monotonic() - started, 1e-9)
     return LoadResult(
         concurrency=concurrency,
         elapsed_s=elapsed,
@@ -174,4 +179,5 @@ def run_load(url: str, requests: list[Request], *, concurrency: int, duration_s:
         exceptions=sum((t.exceptions for t in tallies), Counter()),
         texts_ok=sum(t.texts_ok for t in tallies),
         unfinished_threads=sum(t.is_alive() for t in threads),
+        client_cpus=client_cpus,
     )
