@@ -1,7 +1,8 @@
 """The ceiling: what the model alone can do on these CPUs, with no HTTP, JSON, queueing or batching logic.
 
 N processes (one per worker our service would run), each with its own onnxruntime session at 1 intra-op
-thread, score their share of the texts in length-sorted batches, all starting together. Tokenizing is
+thread, score their share of the texts in batches of at most --ceiling-batch texts split exactly as the
+service splits them (app.predictor.engine.chunk_by_budget), all starting together. Tokenizing is
 inside the timed loop (the service cannot skip it), so "% of ceiling" is the cost of serving; the
 inference-only rate is reported beside it.
 """
@@ -14,9 +15,13 @@ from threading import BrokenBarrierError
 LOAD_TIMEOUT_S = 120.0
 
 
-def _chunks(texts: list[str], batch_size: int) -> list[list[str]]:
-    ordered = sorted(texts, key=len)  # as the micro-batcher does, so padding stays small
-    return [ordered[i : i + batch_size] for i in range(0, len(ordered), batch_size)]
+def _chunks(model, texts: list[str], batch_size: int) -> list[list[str]]:
+    """The service's own split (similar lengths, least padding + per-call cost), under its default token budget."""
+    from app.predictor.engine import chunk_by_budget
+    from app.settings import Settings
+
+    lengths = [len(e.ids) for e in model.encode(texts)]
+    return [[texts[i] for i in chunk] for chunk in chunk_by_budget(lengths, batch_size, Settings().batch_max_tokens)]
 
 
 def _score_share(model_dir: Path, texts: list[str], batch_size: int, duration_s: float, max_batches: int,
@@ -27,8 +32,8 @@ def _score_share(model_dir: Path, texts: list[str], batch_size: int, duration_s:
         from app.predictor.manifest import load_manifest
 
         model = SentimentModel(load_manifest(model_dir), intra_op_threads=1)
-        chunks = _chunks(texts, batch_size)
-        model.probabilities([e.ids for e in model.encode(chunks[-1])])  # warm-up on the longest batch
+        chunks = _chunks(model, texts, batch_size)
+        model.probabilities([e.ids for e in model.encode(max(chunks, key=len))])  # warm-up on the biggest batch
         barrier.wait(LOAD_TIMEOUT_S)
         scored, infer_s, started = 0, 0.0, time.perf_counter()
         deadline = started + duration_s

@@ -47,7 +47,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, default=repo.SST2_DEV, help="JSONL of short texts (default: SST-2 dev)")
     parser.add_argument("--long-data", type=Path, default=repo.IMDB_TRAIN, help="JSONL of long texts (default: IMDB train)")
     parser.add_argument("--long-count", type=int, help="how many long texts to use (default 200; 20 with --quick)")
-    parser.add_argument("--ceiling-batch", type=int, default=32, help="batch size of the ceiling processes")
+    parser.add_argument("--ceiling-batch", type=int, default=64, help="most texts per inference call in the ceiling (the service default)")
     parser.add_argument("--image", default="sentiment-service:test", help="image whose size to report")
     parser.add_argument("--base-image", default="python:3.11-slim")
     parser.add_argument("--out", type=Path, default=repo.RESULTS_DIR / "latest.json")
