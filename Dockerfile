@@ -47,6 +47,7 @@ RUN groupadd --system --gid 10001 appuser \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    ORT_DISABLE_TELEMETRY=1 \
     PORT=8000 \
     MODEL_DIR=/app/models/sentiment-minilm-l6 \
     GIT_COMMIT=${REVISION}

@@ -1,14 +1,24 @@
 """The loaded artifacts: a Hugging Face tokenizer and an ONNX Runtime session, scored per batch."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import onnxruntime as ort
-from tokenizers import Tokenizer
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # must precede the onnxruntime import (see below)
 
-from app.predictor.contract import InvalidText, ModelInfo, ModelLoadError
-from app.predictor.manifest import Manifest
+import numpy as np  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
+
+from app.predictor.contract import InvalidText, ModelInfo, ModelLoadError  # noqa: E402
+from app.predictor.manifest import Manifest  # noqa: E402
+
+# A self-hosted service sends nothing anywhere. onnxruntime 1.32 creates a telemetry uploader (and a
+# device-id file under $HOME) when its environment is created, unless ORT_DISABLE_TELEMETRY is set
+# before that: hence the variable is set above, before the import. The call below covers the rest, and
+# the logger level keeps onnxruntime's coloured warnings out of the JSON log stream.
+ort.disable_telemetry_events()
+ort.set_default_logger_severity(3)
 
 
 @dataclass(frozen=True)

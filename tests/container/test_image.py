@@ -125,3 +125,12 @@ def test_docker_stop_drains_accepted_requests_and_exits_zero(image):
 
 def _json_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("{")]
+
+
+def test_every_log_line_is_json_and_nothing_phones_home(container):
+    """onnxruntime 1.32 starts a telemetry uploader unless told not to; its warning would also break JSON logs."""
+    name, url = container
+    requests.post(f"{url}/predict", json={"text": "fine"}, timeout=5)
+    lines = docker("logs", name).splitlines() + docker("logs", name, check=False).splitlines()
+    assert lines and all(line.startswith("{") for line in lines), [line for line in lines if not line.startswith("{")]
+    assert "ORT_DISABLE_TELEMETRY=1" in docker("exec", name, "env")
