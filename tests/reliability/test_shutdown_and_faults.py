@@ -30,7 +30,7 @@ def steady_load(url: str, outcomes: dict, stop: threading.Event, clients: int = 
                 r = session.post(f"{url}/predict", json={"text": "I loved it"}, headers={"X-Request-ID": request_id},
                                  timeout=10)
                 outcomes[request_id] = "ok" if r.status_code == 200 and r.json()["label"] == "positive" else str(r.status_code)
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, reset, or cut off mid-body by a dying worker
                 outcomes[request_id] = "failed"
                 session = requests.Session()
                 time.sleep(0.05)
