@@ -26,6 +26,19 @@ class Manifest:
     raw: dict
 
 
+def _model_info(raw: dict) -> ModelInfo:
+    return ModelInfo(name=str(raw["name"]), version=str(raw["version"]),
+                     labels=tuple(str(label) for label in raw["labels"]), max_length=int(raw["max_length"]))
+
+
+def peek_model_info(model_dir: Path) -> ModelInfo:
+    """Name and version from the manifest without hashing any file (for /version while the model loads)."""
+    try:
+        return _model_info(json.loads((model_dir / MANIFEST_NAME).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return ModelInfo("unknown", "unknown", (), 0)
+
+
 def load_manifest(model_dir: Path) -> Manifest:
     """Read and verify <model_dir>/manifest.json; raises ModelLoadError naming what is wrong."""
     path = model_dir / MANIFEST_NAME
@@ -33,12 +46,7 @@ def load_manifest(model_dir: Path) -> Manifest:
         raise ModelLoadError(f"model directory {model_dir} does not exist (set MODEL_DIR)")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        info = ModelInfo(
-            name=str(raw["name"]),
-            version=str(raw["version"]),
-            labels=tuple(str(label) for label in raw["labels"]),
-            max_length=int(raw["max_length"]),
-        )
+        info = _model_info(raw)
         files = dict(raw["files"])
         model_file, tokenizer_file = raw["model_file"], raw["tokenizer_file"]
     except FileNotFoundError:

@@ -1,13 +1,12 @@
 """The real predictor: a verified model directory, a micro-batcher in front of it, an optional cache."""
 
-import json
 from pathlib import Path
 
 from app.predictor.batcher import MicroBatcher
 from app.predictor.cache import PredictionCache
 from app.predictor.contract import ModelInfo, NotReady, Prediction
 from app.predictor.engine import SentimentModel
-from app.predictor.manifest import load_manifest
+from app.predictor.manifest import load_manifest, peek_model_info
 from app.predictor.observer import InferenceObserver, NullObserver
 
 WARM_UP_TEXTS = ["warm-up", "a slightly longer warm-up sentence, so that a second shape is seen too."]
@@ -26,7 +25,7 @@ class OnnxPredictor:
         self._batcher: MicroBatcher | None = None
         self._ready = False
         # Known before load(), so /version can answer while the model loads.
-        self.info: ModelInfo = load_manifest_info(model_dir)
+        self.info: ModelInfo = peek_model_info(model_dir)
 
     def load(self) -> None:
         """Verify the manifest, open the model, start the batcher, run a warm-up; raises ModelLoadError."""
@@ -61,11 +60,3 @@ class OnnxPredictor:
         if self._batcher is not None:
             self._batcher.close()
 
-
-def load_manifest_info(model_dir: Path) -> ModelInfo:
-    """Name and version from the manifest without hashing the files (that happens in load())."""
-    try:
-        raw = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
-        return ModelInfo(str(raw["name"]), str(raw["version"]), tuple(raw["labels"]), int(raw["max_length"]))
-    except (OSError, ValueError, KeyError, TypeError):
-        return ModelInfo("unknown", "unknown", (), 0)
