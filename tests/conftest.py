@@ -3,6 +3,7 @@
 import pytest
 
 from app.http.factory import create_app
+from app.predictor.onnx_predictor import OnnxPredictor
 from app.settings import Settings
 from tests.fakes import FakePredictor
 from tests.tiny_model import build_tiny_model
@@ -19,6 +20,15 @@ def _clean_environment(monkeypatch):
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="module")
+def tiny_predictor(tiny_model_dir):
+    """The real predictor over the tiny model, loaded once per test module."""
+    predictor = OnnxPredictor(tiny_model_dir)
+    predictor.load()
+    yield predictor
+    predictor.close()
 
 
 @pytest.fixture

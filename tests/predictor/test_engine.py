@@ -9,32 +9,24 @@ from app.predictor.onnx_predictor import OnnxPredictor
 from tests.tiny_model import build_tiny_model
 
 
-@pytest.fixture
-def predictor(tiny_model_dir):
-    p = OnnxPredictor(tiny_model_dir)
-    p.load()
-    yield p
-    p.close()
-
-
-def test_scores_are_probabilities_with_sane_labels(predictor):
-    good, bad = predictor.predict(["I loved it", "terrible, a waste of money"])
+def test_scores_are_probabilities_with_sane_labels(tiny_predictor):
+    good, bad = tiny_predictor.predict(["I loved it", "terrible, a waste of money"])
     assert (good.label, bad.label) == ("positive", "negative")
     for p in (good, bad):
         assert sum(p.scores.values()) == pytest.approx(1.0)
         assert p.score == max(p.scores.values())
 
 
-def test_batch_results_match_single_results(predictor):
+def test_batch_results_match_single_results(tiny_predictor):
     """Per-batch padding must not change any text's score."""
     texts = ["good", "the movie was very bad and boring", "i hate it", "great great great great film"]
-    batch = predictor.predict(texts)
+    batch = tiny_predictor.predict(texts)
     for text, together in zip(texts, batch):
-        assert predictor.predict([text])[0].scores == pytest.approx(together.scores, abs=1e-6)
+        assert tiny_predictor.predict([text])[0].scores == pytest.approx(together.scores, abs=1e-6)
 
 
-def test_long_text_is_truncated_and_says_so(predictor):
-    short, long = predictor.predict(["good movie", "good movie " * 50])
+def test_long_text_is_truncated_and_says_so(tiny_predictor):
+    short, long = tiny_predictor.predict(["good movie", "good movie " * 50])
     assert short.truncated is False and long.truncated is True
 
 

@@ -6,22 +6,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.predictor.contract import InvalidText
-from app.predictor.onnx_predictor import OnnxPredictor
-
-
-@pytest.fixture(scope="module")
-def predictor(tiny_model_dir):
-    p = OnnxPredictor(tiny_model_dir)
-    p.load()
-    yield p
-    p.close()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(st.text(min_size=0, max_size=300), min_size=1, max_size=12))
-def test_any_texts_give_distributions_or_a_precise_error(predictor, texts):
+def test_any_texts_give_distributions_or_a_precise_error(tiny_predictor, texts):
     try:
-        predictions = predictor.predict(texts)
+        predictions = tiny_predictor.predict(texts)
     except InvalidText as exc:
         bad = texts[exc.index]
         with pytest.raises(UnicodeEncodeError):
