@@ -48,6 +48,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     ORT_DISABLE_TELEMETRY=1 \
+    PYTHONPATH=/app/app \
     PORT=8000 \
     MODEL_DIR=/app/models/sentiment-minilm-l6 \
     GIT_COMMIT=${REVISION}
@@ -55,10 +56,12 @@ COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 # The model changes less often than the code, so its layer comes first.
 COPY models/ /app/models/
+# app/ holds the import package (app/sentiment_service, on PYTHONPATH), gunicorn_conf.py, VERSION and the
+# requirements the builder stage installed.
 COPY app/ /app/app/
 RUN python -m compileall -q /app/app
 USER 10001:10001
 EXPOSE 8000
 # /ready, not /health: the container is healthy only once the model is loaded and warmed up.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["python", "-m", "app.healthcheck"]
-CMD ["gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"]
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["python", "-m", "sentiment_service.healthcheck"]
+CMD ["gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"]

@@ -17,52 +17,55 @@ help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # The virtualenv is rebuilt whenever a requirements file changes.
-$(VENV)/.installed: app/requirements.txt requirements-dev.txt
+$(VENV)/.installed: app/requirements.txt requirements-dev.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	# --no-deps: app/requirements.txt is the complete, exact list of what the service runs on.
 	$(PIP) install --quiet --no-deps -r app/requirements.txt
 	$(PIP) install --quiet -r requirements-dev.txt
+	# The project itself, editable, so `sentiment_service` imports from any directory without path edits.
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed ## create the virtualenv with runtime and test dependencies
 
 # Training, export, evaluation and the benchmark's PyTorch baseline: torch and transformers, never in the image.
-$(TRAIN_VENV)/.installed: training/requirements.txt app/requirements.txt
+$(TRAIN_VENV)/.installed: training/requirements.txt app/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(TRAIN_VENV)
 	$(TRAIN_VENV)/bin/pip install --quiet --upgrade pip
 	$(TRAIN_VENV)/bin/pip install --quiet -r training/requirements.txt
+	$(TRAIN_VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
 train-venv: $(TRAIN_VENV)/.installed ## create the training/benchmark virtualenv (PyTorch CPU, transformers)
 
 run: venv ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
-	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py app.wsgi:app
+	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app
 
 test: venv ## run the whole test suite (container tests run when a Docker engine is reachable)
 	$(PY) -m pytest
 
 lint: venv ## ruff, hadolint and actionlint (also run inside the test suite)
-	$(VENV)/bin/ruff check app tests training bench
+	$(VENV)/bin/ruff check app tests training bench evaluation
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/actionlint .github/workflows/build.yml
 
 evaluate: venv ## score a JSONL of {"text","label"} through the service's predictor: make evaluate DATA=file.jsonl
-	$(PY) -m app.evaluate $(DATA)
+	$(PY) -m evaluation $(DATA)
 
 bench: venv train-venv ## start the service on loopback and print the performance table (minutes)
-	$(PY) bench/run.py
+	$(PY) -m bench.run
 
 soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
-	$(PY) bench/soak.py --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
+	$(PY) -m bench.soak --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
 
 model: train-venv ## rebuild the shipped model: prepare -> train (resumable, ~1 h on 2 cores) -> export -> evaluate -> package
-	$(TRAIN_VENV)/bin/python training/prepare.py --data $(DATA_DIR) --out $(WORK)/data
-	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python training/train.py --data $(WORK)/data --out $(WORK)/run
-	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python training/export.py --model $(WORK)/run/final --out $(WORK)/onnx
-	$(TRAIN_VENV)/bin/python training/evaluate.py --onnx $(WORK)/onnx --data $(WORK)/data --out $(WORK)/report.json
-	$(TRAIN_VENV)/bin/python training/package.py --onnx $(WORK)/onnx --run $(WORK)/run --data $(WORK)/data \
+	$(TRAIN_VENV)/bin/python -m training.prepare --data $(DATA_DIR) --out $(WORK)/data
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.train --data $(WORK)/data --out $(WORK)/run
+	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.export --model $(WORK)/run/final --out $(WORK)/onnx
+	$(TRAIN_VENV)/bin/python -m training.evaluate --onnx $(WORK)/onnx --data $(WORK)/data --out $(WORK)/report.json
+	$(TRAIN_VENV)/bin/python -m training.package --onnx $(WORK)/onnx --run $(WORK)/run --data $(WORK)/data \
 		--report $(WORK)/report.json --out models/sentiment-minilm-l6
 
 image: ## build the container image (needs a Docker engine)

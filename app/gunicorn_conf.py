@@ -1,21 +1,24 @@
-"""Gunicorn configuration: `gunicorn -c app/gunicorn_conf.py app.wsgi:app`.
+"""Gunicorn configuration: `gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app`.
 
-Every value comes from app.settings (the environment), so a bad variable stops the master at start.
+Every value comes from sentiment_service.settings (the environment), so a bad variable stops the master
+at start. bootstrap() runs first, in the master, so every worker it forks inherits what it sets up. Nothing
+imported here may import prometheus_client, onnxruntime or tokenizers: they read that setup when imported.
 """
 
 import os
 import shutil
 import signal
-import tempfile
 
 import gunicorn.http.wsgi
 
-from app.logs import JsonFormatter
-from app.predictor.contract import ModelLoadError
-from app.predictor.manifest import load_manifest
-from app.settings import load_settings
+from sentiment_service.bootstrap import bootstrap
+from sentiment_service.http.state import state_of
+from sentiment_service.logs import JsonFormatter
+from sentiment_service.predictor.contract import ModelLoadError
+from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.settings import load_settings
 
-settings = load_settings()
+settings = bootstrap(load_settings(), multiprocess_metrics=True)
 
 # 0.0.0.0 so the port is reachable from outside a container; 127.0.0.1 there would accept nothing.
 bind = f"{settings.bind_host}:{settings.port}"
@@ -62,13 +65,7 @@ logconfig_dict = {
 }
 # No product/version banner in the Server header.
 gunicorn.http.wsgi.SERVER = "sentiment"
-
-# Tokenizing one request's texts is cheap; a Rust thread pool per worker would fight onnxruntime for cores.
-os.environ["TOKENIZERS_PARALLELISM"] = "false"
-# prometheus-client multiprocess mode: every worker writes its samples to files in this directory,
-# and /metrics merges them. It must be set before any worker imports prometheus_client.
-_metrics_dir = str(settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="sentiment-metrics-"))
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+_metrics_dir = str(settings.prometheus_multiproc_dir)
 
 
 def on_starting(server):
@@ -85,11 +82,11 @@ def on_starting(server):
 
 def post_worker_init(worker):
     """On SIGTERM, turn /ready to 503 at once, then let gunicorn drain as usual."""
-    state = worker.wsgi.extensions["sentiment"]
+    state = state_of(worker.wsgi)
     previous = signal.getsignal(signal.SIGTERM)
 
     def drain(signum, frame):
-        state.draining = True
+        state.drain()
         previous(signum, frame)
 
     signal.signal(signal.SIGTERM, drain)
@@ -98,9 +95,9 @@ def post_worker_init(worker):
 def worker_exit(server, worker):
     """Finish what the batcher accepted before the process exits."""
     # A worker that failed to boot has no app to close.
-    state = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("sentiment")
-    if state is not None:
-        state.predictor.close()
+    app = getattr(worker, "wsgi", None)
+    if app is not None:
+        state_of(app).close()
 
 
 def child_exit(server, worker):

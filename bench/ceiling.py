@@ -2,7 +2,7 @@
 
 N processes (one per worker our service would run), each with its own onnxruntime session at 1 intra-op
 thread, score their share of the texts in batches of at most --ceiling-batch texts split exactly as the
-service splits them (app.predictor.engine.chunk_by_budget), all starting together. Tokenizing is
+service splits them (sentiment_service.predictor.engine.chunk_by_budget), all starting together. Tokenizing is
 inside the timed loop (the service cannot skip it), so "% of ceiling" is the cost of serving; the
 inference-only rate is reported beside it.
 """
@@ -12,25 +12,24 @@ import time
 from pathlib import Path
 from threading import BrokenBarrierError
 
+from sentiment_service.predictor.batching import chunk_by_budget
+from sentiment_service.predictor.engine import SentimentModel
+from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.manifest import load_manifest
+
 LOAD_TIMEOUT_S = 120.0
 
 
 def _chunks(model, texts: list[str], batch_size: int) -> list[list[str]]:
     """The service's own split (similar lengths, least padding + per-call cost), under its default token budget."""
-    from app.predictor.engine import chunk_by_budget
-    from app.settings import Settings
-
     lengths = [len(e.ids) for e in model.encode(texts)]
-    return [[texts[i] for i in chunk] for chunk in chunk_by_budget(lengths, batch_size, Settings().batch_max_tokens)]
+    return [[texts[i] for i in chunk] for chunk in chunk_by_budget(lengths, batch_size, BatchLimits().max_tokens)]
 
 
 def _score_share(model_dir: Path, texts: list[str], batch_size: int, duration_s: float, max_batches: int,
                  barrier, results) -> None:
     """Runs in a child process: load the model, wait for the others, score batches until the clock or count ends."""
     try:
-        from app.predictor.engine import SentimentModel
-        from app.predictor.manifest import load_manifest
-
         model = SentimentModel(load_manifest(model_dir), intra_op_threads=1)
         chunks = _chunks(model, texts, batch_size)
         model.probabilities([e.ids for e in model.encode(max(chunks, key=len))])  # warm-up on the biggest batch

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from stats import latency_summary
+from bench.stats import latency_summary
 
 HEADERS = {"Content-Type": "application/json"}
 

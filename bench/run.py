@@ -1,8 +1,8 @@
 """The performance table: our service against a tutorial-style baseline and the raw onnxruntime ceiling.
 
-    .venv/bin/python bench/run.py                 # `make bench`: about 10 s per row, a few minutes in all
-    .venv/bin/python bench/run.py --quick         # smoke test: 1 s per row
-    .venv/bin/python bench/run.py --skip-baseline --duration-per-row 30
+    .venv/bin/python -m bench.run                 # `make bench`: about 10 s per row, a few minutes in all
+    .venv/bin/python -m bench.run --quick         # smoke test: 1 s per row
+    .venv/bin/python -m bench.run --skip-baseline --duration-per-row 30
 
 Servers run one after the other (ours, then the baseline, then the ceiling processes), never together,
 so they never compete for CPUs; the load generator does share the CPUs with whichever is running.
@@ -18,13 +18,15 @@ import time
 from functools import partial
 from pathlib import Path
 
-import repo
-from ceiling import measure_ceiling
-from image_size import image_size
-from report import render, to_json
-from service import baseline_command, exit_on_sigterm, ours_command, running_server
-from suite import Plan, measure_server
-from texts import long_texts, short_texts
+from bench import repo
+from bench.ceiling import measure_ceiling
+from bench.image_size import image_size
+from bench.report import render, to_json
+from bench.service import baseline_command, exit_on_sigterm, ours_command, running_server
+from bench.suite import Plan, measure_server
+from bench.texts import long_texts, short_texts
+from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.settings import available_cpus
 
 QUICK = {"duration_per_row": 1.0, "requests_per_row": 500, "warmup_s": 1.0, "long_count": 20}
 FULL = {"duration_per_row": 10.0, "requests_per_row": 100_000, "warmup_s": 5.0, "long_count": 200}
@@ -95,9 +97,6 @@ def measure_baseline(args: argparse.Namespace, plan: Plan, short: list[str], lon
 def main() -> int:
     exit_on_sigterm()
     args = parse_args()
-    from app.predictor.manifest import load_manifest
-    from app.settings import available_cpus
-
     cpus = available_cpus()
     max_length = load_manifest(args.model_dir).info.max_length
     short, short_source = short_texts(args.data)

@@ -1,6 +1,6 @@
 """Start a gunicorn server on a free 127.0.0.1 port, time its cold start, and always stop it.
 
-Two servers are defined here: ours (`python -m gunicorn -c app/gunicorn_conf.py app.wsgi:app`, default
+Two servers are defined here: ours (`python -m gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app`, default
 settings) and the tutorial-style baseline (bench/baseline_app.py on PyTorch). Both print one
 `"message": "model ready"` line per worker once their model is loaded, which is how we know every worker,
 not just the first, is ready before any load is sent.
@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from procfs import child_pids, is_alive, rss_mb
-from repo import ROOT
+from bench.procfs import child_pids, is_alive, rss_mb
+from bench.repo import ROOT
+from sentiment_service.settings import Settings
 
 READY_MARKER = '"message": "model ready"'
 STARTUP_TIMEOUT_S = 180.0  # torch imports slowly on a busy 2-CPU machine
@@ -41,8 +42,6 @@ def free_port() -> int:
 
 def clean_environment() -> dict[str, str]:
     """os.environ without any of the service's settings, so a variable left in the shell cannot skew a run."""
-    from app.settings import Settings  # here, not at the top: `repo` must have put the repository on sys.path first
-
     return {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
 
 
@@ -50,7 +49,7 @@ def ours_command(port: int, scratch: Path, *, workers: int, model_dir: Path, set
     """`settings`: extra service variables for this run (e.g. INTRA_OP_THREADS), to compare configurations."""
     env = {**clean_environment(), "BIND_HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(workers),
            "MODEL_DIR": str(model_dir), "PROMETHEUS_MULTIPROC_DIR": str(scratch / "metrics"), **(settings or {})}
-    return Command([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"], env)
+    return Command([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"], env)
 
 
 def baseline_command(port: int, scratch: Path, *, python: Path, workers: int, threads: int, torch_threads: int,

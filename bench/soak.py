@@ -1,7 +1,7 @@
 """Soak test: sustained, bounded load on the real service, watching for errors and memory growth.
 
-    .venv/bin/python bench/soak.py --duration 600 --concurrency 32     # `make soak DURATION=600 CONCURRENCY=32`
-    .venv/bin/python bench/soak.py --duration 20 --concurrency 8 --warmup-passes 1   # smoke test
+    .venv/bin/python -m bench.soak --duration 600 --concurrency 32     # `make soak DURATION=600 CONCURRENCY=32`
+    .venv/bin/python -m bench.soak --duration 20 --concurrency 8 --warmup-passes 1   # smoke test
 
 Starts our service on 127.0.0.1 (as bench/run.py does), sends /predict with one /batch-predict of 32
 texts in every 10 requests for --duration seconds, and samples each worker's RSS every --sample-every
@@ -15,11 +15,11 @@ import sys
 from functools import partial
 from pathlib import Path
 
-import repo
-from load import LoadResult, mixed_requests, run_load
-from service import exit_on_sigterm, ours_command, running_server
-from stats import percentile
-from texts import short_texts
+from bench import repo
+from bench.load import LoadResult, mixed_requests, run_load
+from bench.service import exit_on_sigterm, ours_command, running_server
+from bench.stats import percentile
+from bench.texts import short_texts
 
 
 def parse_args() -> argparse.Namespace:

@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from load import Request, batch_requests, mixed_requests, predict_requests, run_load
-from service import RunningServer
+from bench.load import Request, batch_requests, mixed_requests, predict_requests, run_load
+from bench.service import RunningServer
 
 
 @dataclass(frozen=True)

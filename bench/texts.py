@@ -1,7 +1,9 @@
 """The texts a benchmark sends: SST-2 dev sentences (short), IMDB reviews (long), or built-in stand-ins."""
 
-import json
+from itertools import islice
 from pathlib import Path
+
+from evaluation.data import iter_jsonl
 
 # Used only when the shared data is missing, so the harness still runs anywhere (numbers then say less).
 FALLBACK_SHORT = [
@@ -22,14 +24,7 @@ def read_jsonl_texts(path: Path, limit: int) -> list[str]:
     """The `text` field of the first `limit` rows of a JSONL file; [] when the file is missing."""
     if not path.is_file():
         return []
-    texts: list[str] = []
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            if len(texts) >= limit:
-                break
-            if line.strip():
-                texts.append(json.loads(line)["text"])
-    return texts
+    return [row["text"] for row in islice(iter_jsonl(path), limit)]
 
 
 def short_texts(path: Path, limit: int = 100_000) -> tuple[list[str], str]:

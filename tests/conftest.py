@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.http.factory import create_app
-from app.predictor.onnx_predictor import OnnxPredictor
-from app.settings import Settings
+from sentiment_service.http.factory import create_app
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.settings import Settings
 from tests.fakes import FakePredictor
 from tests.tiny_model import build_tiny_model
 

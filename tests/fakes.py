@@ -1,6 +1,6 @@
 """A fake predictor for HTTP unit tests: instant, deterministic, and able to fail on demand."""
 
-from app.predictor.contract import ModelInfo, Prediction
+from sentiment_service.predictor.contract import ModelInfo, Prediction
 
 INFO = ModelInfo("fake-model", "9.9.9", ("negative", "positive"), 32)
 

@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from app.evaluate import Report, main
+from evaluation.__main__ import main
+from evaluation.report import Report
 
 
 def test_report_metrics():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from app import __version__
+from sentiment_service import __version__
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -18,7 +18,7 @@ def run(*command: str) -> subprocess.CompletedProcess:
 
 
 def test_ruff():
-    result = run(str(BIN / "ruff"), "check", "app", "tests", "training", "bench")
+    result = run(str(BIN / "ruff"), "check", "app", "tests", "training", "bench", "evaluation")
     assert result.returncode == 0, result.stdout
 
 

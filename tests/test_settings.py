@@ -1,6 +1,6 @@
 import pytest
 
-from app.settings import Settings, load_settings
+from sentiment_service.settings import Settings, load_settings
 
 
 def test_defaults(monkeypatch):
@@ -41,7 +41,7 @@ def test_lists_and_keys_file(monkeypatch, tmp_path):
 def test_cpus_respect_cgroup_quotas(tmp_path, files, expected):
     import os
 
-    from app.settings import available_cpus
+    from sentiment_service.settings import available_cpus
 
     for name, content in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

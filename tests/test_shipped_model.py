@@ -2,9 +2,9 @@
 
 import pytest
 
-from app.predictor.manifest import load_manifest
-from app.predictor.onnx_predictor import OnnxPredictor
-from app.settings import DEFAULT_MODEL_DIR
+from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.settings import DEFAULT_MODEL_DIR
 
 OBVIOUS = [
     ("I loved it", "positive"),
@@ -40,7 +40,7 @@ def test_obvious_cases(shipped, text, label):
 
 
 def test_tokenizer_pads_per_batch_not_to_a_fixed_length(shipped):
-    from app.predictor.engine import SentimentModel
+    from sentiment_service.predictor.engine import SentimentModel
 
     model = SentimentModel(load_manifest(DEFAULT_MODEL_DIR), 1)
     lengths = [len(e.ids) for e in model.encode(["good", "a somewhat longer sentence than that"])]

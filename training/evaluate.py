@@ -1,6 +1,6 @@
 """Compare the fp32 export, the int8 model and VADER on every held-out set, through the service's predictor.
 
-    .venv-train/bin/python training/evaluate.py --onnx training/work/onnx --data training/work/data \
+    .venv-train/bin/python -m training.evaluate --onnx training/work/onnx --data training/work/data \
         --out training/work/report.json
 
 Prints accuracy and macro-F1 per set and model, int8/fp32 agreement, and speed on SST-2 dev with one
@@ -12,17 +12,17 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, no install needed
-from app.evaluate import Report, evaluate, read_labelled  # noqa: E402
-from app.predictor.manifest import write_manifest  # noqa: E402
-from app.predictor.onnx_predictor import OnnxPredictor  # noqa: E402
+from evaluation.data import read_jsonl
+from evaluation.report import Report, evaluate
+from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.manifest import write_manifest
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
 
 LABELS = ("negative", "positive")
 DEV_SETS = ("sst2", "tweets", "imdb")
@@ -36,7 +36,7 @@ def predictor_for(onnx_file: Path, tokenizer: Path, workdir: Path, max_length: i
         shutil.copy(source, directory / name)
     write_manifest(directory, {"name": onnx_file.stem, "version": "eval", "labels": list(LABELS),
                                "max_length": max_length}, "model.onnx", "tokenizer.json")
-    predictor = OnnxPredictor(directory, intra_op_threads=1, max_queued_texts=100_000, deadline_s=600)
+    predictor = OnnxPredictor(directory, BatchLimits.offline(), intra_op_threads=1)
     predictor.load()
     return predictor
 
@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-length", type=int, default=256)
     args = parser.parse_args()
-    sets = {name: [r for r in read_labelled(args.data / f"dev_{name}.jsonl") if r["label"] in LABELS] for name in DEV_SETS}
+    sets = {name: [r for r in read_jsonl(args.data / f"dev_{name}.jsonl") if r["label"] in LABELS] for name in DEV_SETS}
     report: dict = {"sets": {name: len(rows) for name, rows in sets.items()}, "accuracy": {}, "macro_f1": {}}
 
     with tempfile.TemporaryDirectory() as workdir:

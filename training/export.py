@@ -1,6 +1,6 @@
 """Export the fine-tuned model to ONNX (fp32) and quantize it to dynamic int8.
 
-    HF_HUB_OFFLINE=1 .venv-train/bin/python training/export.py \
+    HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.export \
         --model training/work/run/final --out training/work/onnx
 
 Writes <out>/model-fp32.onnx (dynamic batch and sequence axes), <out>/model-int8.onnx (the shipped one)

@@ -1,6 +1,6 @@
 """Assemble the shipped model directory: int8 ONNX, tokenizer, and a manifest with hashes and provenance.
 
-    .venv-train/bin/python training/package.py --onnx training/work/onnx --run training/work/run \
+    .venv-train/bin/python -m training.package --onnx training/work/onnx --run training/work/run \
         --data training/work/data --report training/work/report.json --out models/sentiment-minilm-l6
 
 The manifest records what the service checks at start (file hashes, labels, max length) and how the
@@ -10,11 +10,9 @@ model was made (base model, data mixture, training and export settings, measured
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app.predictor.manifest import write_manifest  # noqa: E402
+from sentiment_service.predictor.manifest import write_manifest
 
 NAME = "sentiment-minilm-l6"
 

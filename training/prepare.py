@@ -1,6 +1,6 @@
 """Build the training mixture and the held-out development sets.
 
-    .venv-train/bin/python training/prepare.py --data ../shared/data --out training/work/data
+    .venv-train/bin/python -m training.prepare --data ../shared/data --out training/work/data
 
 Three domains, so the model is not an SST-2 specialist:
 - SST-2 train phrases (movie reviews). GLUE ships them PTB-tokenised ("does n't", "it 's"); half of

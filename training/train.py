@@ -1,6 +1,6 @@
 """Fine-tune all-MiniLM-L6-v2 for binary sentiment; resumable, logs to a file.
 
-    HF_HUB_OFFLINE=1 .venv-train/bin/python training/train.py \
+    HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.train \
         --data training/work/data --out training/work/run
 
 Run it again with the same arguments to resume from the newest checkpoint (every --checkpoint-every

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from app import __version__
+from sentiment_service import __version__
 from tests.container.docker import build, docker, engine_available, image_size, inspect, wait_healthy
 from tests.integration.gunicorn_process import free_port
 

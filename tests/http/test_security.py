@@ -6,8 +6,9 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from app.http.factory import create_app
-from app.settings import Settings
+from sentiment_service.http.factory import create_app
+from sentiment_service.http.state import state_of
+from sentiment_service.settings import Settings
 from tests.fakes import FakePredictor
 
 
@@ -65,7 +66,7 @@ def test_keys_and_texts_never_reach_the_logs(locked, caplog):
 
 def test_ready_turns_503_while_draining(tiny_model_dir):
     app = create_app(Settings(model_dir=tiny_model_dir), FakePredictor(), load_in_background=False)
-    app.extensions["sentiment"].draining = True
+    state_of(app).drain()
     response = app.test_client().get("/ready")
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "shutting_down"
 

@@ -61,7 +61,7 @@ class Service:
 
 @contextmanager
 def gunicorn_service(tmp_path: Path, model_dir: Path, workers: int = 2, **env_overrides: str):
-    """Yield a Service running `gunicorn -c app/gunicorn_conf.py app.wsgi:app` on 127.0.0.1."""
+    """Yield a Service running `gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app` on 127.0.0.1."""
     port = free_port()
     metrics_dir = tmp_path / "metrics"
     env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(model_dir),
@@ -69,7 +69,7 @@ def gunicorn_service(tmp_path: Path, model_dir: Path, workers: int = 2, **env_ov
     log_path = tmp_path / "service.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     service = Service(process, f"http://127.0.0.1:{port}", log_path, metrics_dir)

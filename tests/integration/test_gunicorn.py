@@ -84,14 +84,14 @@ def test_refuses_to_start_on_a_corrupt_model(tmp_path, tiny_model_dir):
     with (corrupt / "model.onnx").open("ab") as f:
         f.write(b"tampered")
     env = {"PATH": "/usr/bin:/bin", "PORT": str(free_port()), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(corrupt)}
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"],
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "does not match its manifest" in result.stdout + result.stderr
 
 
 def test_a_bad_setting_stops_start_up_naming_the_variable():
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "app.wsgi:app"],
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"],
                             cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PORT": "eighty"}, capture_output=True, text=True,
                             timeout=30)
     assert result.returncode == 2 and "invalid setting PORT" in result.stderr

@@ -1,4 +1,4 @@
-"""The series the service exposes (read from app.metrics) and the names a PromQL expression refers to,
+"""The series the service exposes (read from sentiment_service.metrics) and the names a PromQL expression refers to,
 so dashboards and alerts are checked against the code instead of a hand-kept list."""
 
 import re
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from prometheus_client.metrics import MetricWrapperBase
 
-from app import metrics
+from sentiment_service import metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 MONITORING = ROOT / "deploy" / "monitoring"

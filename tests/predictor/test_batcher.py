@@ -3,13 +3,13 @@
 import threading
 import time
 
-import numpy as np
 import pytest
 
-from app.predictor.batcher import MicroBatcher
-from app.predictor.contract import DeadlineExceeded, InvalidText, ModelInfo, NotReady, Overloaded
-from app.predictor.engine import Encoded
-from app.predictor.observer import NullObserver
+from sentiment_service.predictor.batcher import MicroBatcher
+from sentiment_service.predictor.contract import DeadlineExceeded, InvalidText, ModelInfo, NotReady, Overloaded, Prediction
+from sentiment_service.predictor.engine import Encoded
+from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.observer import NullObserver
 
 
 class SlowModel:
@@ -27,16 +27,16 @@ class SlowModel:
                 raise InvalidText("bad", i)
         return [Encoded([1] * (len(t) + 2), False) for t in texts]
 
-    def probabilities(self, batch):
+    def predict(self, batch):
         self.release.wait()
         time.sleep(self.delay)
         self.batches.append(len(batch))
-        return np.array([[0.25, 0.75]] * len(batch))
+        return [Prediction("positive", 0.75, {"negative": 0.25, "positive": 0.75}, e.truncated) for e in batch]
 
 
 def make(model, **overrides):
-    options = dict(max_texts=64, max_tokens=10_000, wait_s=0.0, max_queued_texts=100, deadline_s=5.0)
-    batcher = MicroBatcher(model, observer=NullObserver(), **{**options, **overrides})
+    limits = BatchLimits(max_texts=64, max_tokens=10_000, wait_s=0.0, max_queued_texts=100, deadline_s=5.0)
+    batcher = MicroBatcher(model, BatchLimits(**{**vars(limits), **overrides}), NullObserver())
     batcher.start()
     return batcher
 

@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from app.predictor.contract import ModelLoadError
-from app.predictor.manifest import load_manifest
+from sentiment_service.predictor.contract import ModelLoadError
+from sentiment_service.predictor.manifest import load_manifest
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from app.settings import DEFAULT_MODEL_DIR
+from sentiment_service.settings import DEFAULT_MODEL_DIR
 from tests.integration.gunicorn_process import gunicorn_service
 
 pytestmark = pytest.mark.integration

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.predictor.contract import ModelInfo, ModelLoadError
+from sentiment_service.predictor.contract import ModelInfo, ModelLoadError
 
 MANIFEST_NAME = "manifest.json"
 

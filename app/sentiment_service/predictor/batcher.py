@@ -13,9 +13,11 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
-from app.predictor.contract import DeadlineExceeded, InvalidText, ModelInfo, NotReady, Overloaded, Prediction
-from app.predictor.engine import Encoded, SentimentModel, chunk_by_budget
-from app.predictor.observer import InferenceObserver
+from sentiment_service.predictor.batching import chunk_by_budget
+from sentiment_service.predictor.contract import DeadlineExceeded, InvalidText, NotReady, Overloaded, Prediction
+from sentiment_service.predictor.engine import Encoded, SentimentModel
+from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.observer import InferenceObserver
 
 
 @dataclass
@@ -27,11 +29,9 @@ class _Job:
 
 
 class MicroBatcher:
-    def __init__(self, model: SentimentModel, *, max_texts: int, max_tokens: int, wait_s: float,
-                 max_queued_texts: int, deadline_s: float, observer: InferenceObserver):
+    def __init__(self, model: SentimentModel, limits: BatchLimits, observer: InferenceObserver):
         self.model = model
-        self.max_texts, self.max_tokens, self.wait_s = max_texts, max_tokens, wait_s
-        self.max_queued_texts, self.deadline_s = max_queued_texts, deadline_s
+        self.limits = limits
         self.observer = observer
         self._queue: deque[_Job] = deque()
         self._queued_texts = 0
@@ -44,20 +44,21 @@ class MicroBatcher:
 
     def submit(self, texts: list[str]) -> list[Prediction]:
         """Queue texts and wait for their predictions; raises Overloaded, DeadlineExceeded, NotReady."""
-        job = _Job(texts, deadline=time.monotonic() + self.deadline_s)
+        deadline_s = self.limits.deadline_s
+        job = _Job(texts, deadline=time.monotonic() + deadline_s)
         with self._cond:
             if self._closed:
                 raise NotReady("worker is shutting down")
-            if self._queued_texts + len(texts) > self.max_queued_texts and self._queue:
+            if self._queued_texts + len(texts) > self.limits.max_queued_texts and self._queue:
                 raise Overloaded(f"queue full ({self._queued_texts} texts waiting in this worker)")
             self._queue.append(job)
             self._queued_texts += len(texts)
             self._cond.notify()
         try:
             # Past the queue deadline the batcher drops the job; the extra time bounds a hung inference.
-            return job.future.result(timeout=self.deadline_s * 2)
+            return job.future.result(timeout=deadline_s * 2)
         except FutureTimeout:
-            raise DeadlineExceeded(f"no answer within {self.deadline_s * 2:.1f}s") from None
+            raise DeadlineExceeded(f"no answer within {deadline_s * 2:.1f}s") from None
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Refuse new jobs, finish the queued ones, stop the thread."""
@@ -76,15 +77,15 @@ class MicroBatcher:
             jobs = [self._queue.popleft()]
             self._fill(jobs)
             # Wait for stragglers only when others arrived together: a lone request never waits.
-            if self.wait_s and len(jobs) > 1:
-                self._cond.wait(self.wait_s)
+            if self.limits.wait_s and len(jobs) > 1:
+                self._cond.wait(self.limits.wait_s)
                 self._fill(jobs)
             self._queued_texts -= sum(len(j.texts) for j in jobs)
             return jobs
 
     def _fill(self, jobs: list[_Job]) -> None:
         count = sum(len(j.texts) for j in jobs)
-        while self._queue and count + len(self._queue[0].texts) <= self.max_texts:
+        while self._queue and count + len(self._queue[0].texts) <= self.limits.max_texts:
             job = self._queue.popleft()
             jobs.append(job)
             count += len(job.texts)
@@ -115,28 +116,16 @@ class MicroBatcher:
         flat = [enc for _, encoded in live for enc in encoded]
         if not flat:
             return
-        probabilities = [None] * len(flat)
+        predictions: list[Prediction | None] = [None] * len(flat)
         lengths = [len(e.ids) for e in flat]
-        for chunk in chunk_by_budget(lengths, self.max_texts, self.max_tokens):
+        for chunk in chunk_by_budget(lengths, self.limits.max_texts, self.limits.max_tokens):
             started = time.perf_counter()
-            rows = self.model.probabilities([flat[i].ids for i in chunk])
-            for i, row in zip(chunk, rows):
-                probabilities[i] = row
+            for i, prediction in zip(chunk, self.model.predict([flat[i] for i in chunk])):
+                predictions[i] = prediction
             self.observer.batch_scored(len(chunk), len(chunk) * max(lengths[i] for i in chunk),
                                        tokenize_s, time.perf_counter() - started)
             tokenize_s = 0.0
         offset = 0
         for job, encoded in live:
-            rows = probabilities[offset : offset + len(encoded)]
-            job.future.set_result([to_prediction(self.model.info, row, e.truncated) for row, e in zip(rows, encoded)])
+            job.future.set_result(predictions[offset : offset + len(encoded)])
             offset += len(encoded)
-
-
-def to_prediction(info: ModelInfo, row, truncated: bool) -> Prediction:
-    best = int(row.argmax())
-    return Prediction(
-        label=info.labels[best],
-        score=float(row[best]),
-        scores={label: float(p) for label, p in zip(info.labels, row)},
-        truncated=truncated,
-    )

@@ -1,24 +1,14 @@
 """The loaded artifacts: a Hugging Face tokenizer and an ONNX Runtime session, scored per batch."""
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # must precede the onnxruntime import (see below)
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
 
-import numpy as np  # noqa: E402
-import onnxruntime as ort  # noqa: E402
-from tokenizers import Tokenizer  # noqa: E402
-
-from app.predictor.contract import InvalidText, ModelInfo, ModelLoadError  # noqa: E402
-from app.predictor.manifest import Manifest  # noqa: E402
-
-# A self-hosted service sends nothing anywhere. onnxruntime 1.32 creates a telemetry uploader (and a
-# device-id file under $HOME) when its environment is created, unless ORT_DISABLE_TELEMETRY is set
-# before that: hence the variable is set above, before the import. The call below covers the rest, and
-# the logger level keeps onnxruntime's coloured warnings out of the JSON log stream.
-ort.disable_telemetry_events()
-ort.set_default_logger_severity(3)
+from sentiment_service.predictor.contract import InvalidText, ModelInfo, ModelLoadError, Prediction
+from sentiment_service.predictor.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -28,6 +18,11 @@ class Encoded:
 
 
 def session_options(intra_op_threads: int) -> ort.SessionOptions:
+    # A self-hosted service sends nothing anywhere: bootstrap() sets ORT_DISABLE_TELEMETRY before
+    # onnxruntime creates its environment; this call covers the rest. The logger level keeps
+    # onnxruntime's coloured warnings out of the JSON log stream.
+    ort.disable_telemetry_events()
+    ort.set_default_logger_severity(3)
     options = ort.SessionOptions()
     # Threads are sized by the caller so that workers x threads = available CPUs (no oversubscription).
     options.intra_op_num_threads = intra_op_threads
@@ -81,6 +76,10 @@ class SentimentModel:
             raise
         return [Encoded(e.ids, bool(e.overflowing)) for e in encodings]
 
+    def predict(self, batch: list[Encoded]) -> list[Prediction]:
+        """Run one inference call over encoded texts and turn each row of probabilities into a Prediction."""
+        return [to_prediction(self.info, row, e.truncated) for row, e in zip(self.probabilities([e.ids for e in batch]), batch)]
+
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
         """Pad to the longest sequence in this batch, run the session, softmax the logits."""
         longest = max(len(ids) for ids in batch)
@@ -98,35 +97,11 @@ class SentimentModel:
         return exp / exp.sum(axis=1, keepdims=True)
 
 
-# What one inference call costs beyond its padded tokens, in token-equivalents. Measured with the shipped
-# int8 model on one AVX2 core: ~0.6 ms per call against ~0.07 ms per padded token. It decides when merging
-# texts of different lengths saves more in per-call overhead than it wastes in padding.
-CALL_OVERHEAD_TOKENS = 9
-
-
-def chunk_by_budget(lengths: list[int], max_texts: int, max_tokens: int) -> list[list[int]]:
-    """Split texts into inference calls of similar length: least padded tokens plus per-call overhead.
-
-    Texts are sorted by length and cut into contiguous chunks (dynamic programming over the cut points);
-    each chunk holds at most max_texts texts and count x longest <= max_tokens (a text longer than the
-    budget gets a chunk of its own). Returns lists of indices into `lengths`.
-    """
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    size = len(order)
-    best = [0.0] + [float("inf")] * size  # best[i]: cheapest split of the i shortest texts
-    cut = [0] * (size + 1)
-    for end in range(1, size + 1):
-        longest = lengths[order[end - 1]]  # sorted: the last text of a chunk is its longest
-        for start in range(end - 1, max(-1, end - 1 - max_texts), -1):
-            count = end - start
-            if count > 1 and count * longest > max_tokens:
-                break  # adding shorter texts in front only makes the chunk bigger
-            cost = best[start] + CALL_OVERHEAD_TOKENS + count * longest
-            if cost < best[end]:
-                best[end], cut[end] = cost, start
-    chunks = []
-    end = size
-    while end > 0:
-        chunks.append(order[cut[end]:end])
-        end = cut[end]
-    return chunks[::-1]
+def to_prediction(info: ModelInfo, row: np.ndarray, truncated: bool) -> Prediction:
+    best = int(row.argmax())
+    return Prediction(
+        label=info.labels[best],
+        score=float(row[best]),
+        scores={label: float(p) for label, p in zip(info.labels, row)},
+        truncated=truncated,
+    )

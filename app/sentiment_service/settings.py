@@ -8,7 +8,12 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "sentiment-minilm-l6"
+from sentiment_service.predictor.limits import BatchLimits
+
+# The model shipped in a checkout and in the image (app/sentiment_service -> repository root -> models/).
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment-minilm-l6"
+# The batching and queueing defaults are written once, in BatchLimits, with the reasons for each.
+_LIMITS = BatchLimits()
 
 
 def _comma_list(value: object) -> object:
@@ -60,19 +65,17 @@ class Settings(BaseSettings):
     # Model and inference
     model_dir: Path = DEFAULT_MODEL_DIR
     intra_op_threads: int | None = Field(None, ge=1, le=64, description="onnxruntime threads per worker")
-    batch_max_texts: int = Field(64, ge=1, le=4096)
-    # Padded tokens per inference call. Attention memory grows with batch x length^2: 2048 keeps a worker
-    # under ~210 MB peak on 256-token reviews (8192: ~460 MB) at the same throughput (measured, see README).
-    batch_max_tokens: int = Field(2048, ge=64, le=1_000_000)
-    batch_wait_ms: float = Field(0.0, ge=0, le=1000)
+    batch_max_texts: int = Field(_LIMITS.max_texts, ge=1, le=4096)
+    batch_max_tokens: int = Field(_LIMITS.max_tokens, ge=64, le=1_000_000)
+    batch_wait_ms: float = Field(_LIMITS.wait_s * 1000, ge=0, le=1000)
     cache_size: int = Field(0, ge=0, le=10_000_000)
 
     # Limits and backpressure
     max_body_bytes: int = Field(1_000_000, ge=1024)
     max_text_chars: int = Field(20_000, ge=1)
     max_batch_texts: int = Field(256, ge=1)
-    max_queued_texts: int = Field(1024, ge=1, description="per worker; beyond it requests get 429")
-    request_deadline_s: float = Field(10.0, gt=0, le=600)
+    max_queued_texts: int = Field(_LIMITS.max_queued_texts, ge=1, description="per worker; beyond it requests get 429")
+    request_deadline_s: float = Field(_LIMITS.deadline_s, gt=0, le=600)
 
     # Access control and HTTP hardening
     api_keys: Annotated[list[SecretStr], NoDecode] = []
@@ -84,7 +87,8 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_texts: bool = False
     git_commit: str | None = None
-    # Set by gunicorn_conf.py for prometheus-client's multiprocess mode; unset in a single process.
+    # prometheus-client's own variable for its multiprocess mode. bootstrap() sets it under gunicorn
+    # (a fresh directory unless given), so every worker reads the same value; unset in a single process.
     prometheus_multiproc_dir: Path | None = None
 
     @field_validator("api_keys", "cors_origins", mode="before")
@@ -113,6 +117,12 @@ class Settings(BaseSettings):
     def worker_count(self) -> int:
         # One worker per core: inference is CPU-bound, so 2x cores would only oversubscribe.
         return self.workers or available_cpus()
+
+    @property
+    def batch_limits(self) -> BatchLimits:
+        return BatchLimits(max_texts=self.batch_max_texts, max_tokens=self.batch_max_tokens,
+                           wait_s=self.batch_wait_ms / 1000, max_queued_texts=self.max_queued_texts,
+                           deadline_s=self.request_deadline_s)
 
     @property
     def ort_threads(self) -> int:

@@ -1,21 +1,11 @@
-"""Score a labelled JSONL file through the service's own predictor and report accuracy.
+"""Accuracy, macro-F1 and the confusion matrix of a predictor on labelled rows.
 
-    make evaluate DATA=path/to/file.jsonl            # or:
-    python -m app.evaluate path/to/file.jsonl [--model-dir DIR] [--json]
-
-Each line is {"text": ..., "label": ...}. Rows whose label the model does not have (e.g. "neutral" for a
-binary model) are skipped and counted. Prints accuracy, macro-F1 and the confusion matrix.
+Rows whose label the model does not have (e.g. "neutral" for a binary model) are skipped and counted.
 """
 
-import argparse
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
-from app.predictor.contract import Predictor
-from app.predictor.onnx_predictor import OnnxPredictor
-from app.settings import DEFAULT_MODEL_DIR
+from sentiment_service.predictor.contract import Predictor
 
 
 @dataclass(frozen=True)
@@ -57,11 +47,6 @@ class Report:
         return "\n".join(lines)
 
 
-def read_labelled(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
 def evaluate(predictor: Predictor, rows: list[dict], batch_size: int = 64) -> Report:
     """Score rows through predictor.predict in batches; rows with labels the model lacks are skipped."""
     labels = predictor.info.labels
@@ -72,23 +57,3 @@ def evaluate(predictor: Predictor, rows: list[dict], batch_size: int = 64) -> Re
         for row, prediction in zip(part, predictor.predict([r["text"] for r in part])):
             confusion[row["label"]][prediction.label] += 1
     return Report(labels, confusion, skipped=len(rows) - len(usable))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", type=Path)
-    parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
-    args = parser.parse_args(argv)
-    predictor = OnnxPredictor(args.model_dir, batch_max_texts=64, max_queued_texts=100_000, deadline_s=600)
-    predictor.load()
-    try:
-        report = evaluate(predictor, read_labelled(args.data))
-    finally:
-        predictor.close()
-    print(json.dumps(report.as_dict()) if args.json else report.table())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,23 +1,21 @@
 """The endpoints. Each validates, calls the predictor, shapes the response."""
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
-from app import __version__, metrics
-from app.http.body import read_json
-from app.http.errors import ApiError
-from app.http.openapi import openapi_document
-from app.http.schemas import parse_batch, parse_predict
-from app.predictor.contract import Prediction
+from sentiment_service import __version__, metrics
+from sentiment_service.http.body import read_json
+from sentiment_service.http.errors import ApiError
+from sentiment_service.http.openapi import openapi_document
+from sentiment_service.http.request_log import note_scored_texts
+from sentiment_service.http.schemas import parse_batch, parse_predict
+from sentiment_service.http.state import current_state
+from sentiment_service.predictor.contract import Prediction
 
 api = Blueprint("api", __name__)
 
 
-def _state():
-    return current_app.extensions["sentiment"]
-
-
 def _model_ref() -> dict:
-    info = _state().predictor.info
+    info = current_state().predictor.info
     return {"name": info.name, "version": info.version}
 
 
@@ -27,24 +25,22 @@ def _shape(prediction: Prediction, model: dict) -> dict:
 
 
 def _score(texts: list[str]) -> list[Prediction]:
-    g.text_count, g.char_count, g.texts = len(texts), sum(len(t) for t in texts), texts
+    note_scored_texts(texts)
     # No draining check here: a request that reached us during shutdown is still answered (only /ready
     # turns 503, so load balancers stop sending new ones).
-    predictions = _state().predictor.predict(texts)
-    metrics.record_predictions(predictions)
-    return predictions
+    return current_state().predictor.predict(texts)
 
 
 @api.post("/predict")
 def predict():
-    settings = _state().settings
+    settings = current_state().settings
     text = parse_predict(read_json(request, settings.max_body_bytes), settings.max_text_chars)
     return jsonify(_shape(_score([text])[0], _model_ref()))
 
 
 @api.post("/batch-predict")
 def batch_predict():
-    settings = _state().settings
+    settings = current_state().settings
     texts = parse_batch(read_json(request, settings.max_body_bytes), settings.max_text_chars, settings.max_batch_texts)
     model = _model_ref()
     return jsonify({"predictions": [_shape(p, model) for p in _score(texts)]})
@@ -57,28 +53,28 @@ def health():
 
 @api.get("/ready")
 def ready():
-    state = _state()
+    state = current_state()
     if state.draining:
-        raise ApiError(503, "shutting_down", "this worker is shutting down", {"Retry-After": "5"})
+        raise ApiError("shutting_down", "this worker is shutting down")
     if state.load_error is not None:
-        raise ApiError(503, "model_load_failed", state.load_error)
+        raise ApiError("model_load_failed", state.load_error)
     if not state.predictor.ready:
-        raise ApiError(503, "not_ready", "the model is loading", {"Retry-After": "2"})
+        raise ApiError("not_ready", "the model is loading")
     return jsonify({"status": "ready", "model": _model_ref()})
 
 
 @api.get("/version")
 def version():
-    return jsonify({"version": __version__, "commit": _state().settings.git_commit, "model": _model_ref()})
+    return jsonify({"version": __version__, "commit": current_state().settings.git_commit, "model": _model_ref()})
 
 
 @api.get("/openapi.json")
 def openapi():
-    settings = _state().settings
+    settings = current_state().settings
     return jsonify(openapi_document(__version__, settings.max_text_chars, settings.max_batch_texts))
 
 
 @api.get("/metrics")
 def metrics_endpoint():
-    body = metrics.exposition(_state().settings.prometheus_multiproc_dir)
+    body = metrics.exposition(current_state().settings.prometheus_multiproc_dir)
     return Response(body, mimetype="text/plain; version=0.0.4")

@@ -4,40 +4,54 @@ import logging
 import re
 import time
 import uuid
+from dataclasses import dataclass, field
 
 from flask import Flask, g, request
 
-from app import metrics
+from sentiment_service import metrics
 
-log = logging.getLogger("app.access")
+log = logging.getLogger("sentiment_service.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+
+@dataclass
+class AccessRecord:
+    """What the access-log line says about one request; routes add the texts they scored."""
+
+    request_id: str
+    started: float = field(default_factory=time.perf_counter)
+    texts: list[str] = field(default_factory=list)
+
+
+def note_scored_texts(texts: list[str]) -> None:
+    """Tell the access log which texts this request scored (counted always, logged only with LOG_TEXTS)."""
+    g.access_record.texts = texts
 
 
 def install_request_log(app: Flask, model_version: str, log_texts: bool = False) -> None:
     """Input texts are logged only when LOG_TEXTS is set (debugging); never by default."""
     @app.before_request
     def start():
-        g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
         # A client's id is echoed only if it is safe to put in a header and a log line.
-        g.request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        g.text_count = g.char_count = 0
+        g.access_record = AccessRecord(incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex)
 
     @app.after_request
     def finish(response):
-        duration = time.perf_counter() - g.get("started", time.perf_counter())
+        # A request refused before `start` ran (e.g. a malformed request line) still gets a record.
+        record: AccessRecord = g.get("access_record") or AccessRecord(uuid.uuid4().hex)
+        duration = time.perf_counter() - record.started
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
         metrics.REQUEST_SECONDS.labels(endpoint, str(response.status_code)).observe(duration)
-        request_id = g.get("request_id") or uuid.uuid4().hex
-        response.headers["X-Request-ID"] = request_id
+        response.headers["X-Request-ID"] = record.request_id
         traceparent = request.headers.get("traceparent", "")
         log.info("request", extra={
-            "request_id": request_id, "method": request.method, "path": request.path,
+            "request_id": record.request_id, "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(duration * 1000, 2),
-            "texts": g.get("text_count", 0), "chars": g.get("char_count", 0), "model_version": model_version,
+            "texts": len(record.texts), "chars": sum(len(t) for t in record.texts), "model_version": model_version,
             **({"traceparent": traceparent} if _TRACEPARENT.match(traceparent) else {}),
-            **({"input_texts": g.get("texts")} if log_texts and g.get("texts") else {}),
+            **({"input_texts": record.texts} if log_texts and record.texts else {}),
         })
         return response

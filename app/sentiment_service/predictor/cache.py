@@ -3,7 +3,7 @@
 import threading
 from collections import OrderedDict
 
-from app.predictor.contract import Prediction
+from sentiment_service.predictor.contract import Prediction
 
 
 class PredictionCache:

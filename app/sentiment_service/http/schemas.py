@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from app.http.errors import ApiError
+from sentiment_service.http.errors import ApiError
 
 
 class PredictRequest(BaseModel):
@@ -67,21 +67,21 @@ def _validation_error(exc: ValidationError) -> ApiError:
     problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
     index = next((e["loc"][1] for e in exc.errors() if len(e["loc"]) > 1 and isinstance(e["loc"][1], int)), None)
     details = {"problems": problems} if index is None else {"problems": problems, "index": index}
-    return ApiError(422, "invalid_request", problems[0]["field"] + ": " + problems[0]["message"], **details)
+    return ApiError("invalid_request", problems[0]["field"] + ": " + problems[0]["message"], **details)
 
 
 def _check_text(text: str, max_chars: int, index: int | None) -> None:
     where = {} if index is None else {"index": index}
     prefix = "" if index is None else f"texts[{index}]: "
     if len(text) > max_chars:
-        raise ApiError(413, "text_too_long", f"{prefix}text has {len(text)} characters; the limit is {max_chars}",
+        raise ApiError("text_too_long", f"{prefix}text has {len(text)} characters; the limit is {max_chars}",
                        limit=max_chars, **where)
     if not text.strip():
-        raise ApiError(422, "empty_text", f"{prefix}text is empty or only whitespace", **where)
+        raise ApiError("empty_text", f"{prefix}text is empty or only whitespace", **where)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ApiError(422, "invalid_text", f"{prefix}text holds a lone UTF-16 surrogate (e.g. \\ud800)", **where) from None
+        raise ApiError("invalid_text", f"{prefix}text holds a lone UTF-16 surrogate (e.g. \\ud800)", **where) from None
 
 
 def parse_predict(body: object, max_chars: int) -> str:
@@ -97,7 +97,7 @@ def parse_predict(body: object, max_chars: int) -> str:
 def parse_batch(body: object, max_chars: int, max_texts: int) -> list[str]:
     """Validate a /batch-predict body and return its texts; raises ApiError 422/413 naming the bad index."""
     if isinstance(body, dict) and isinstance(body.get("texts"), list) and len(body["texts"]) > max_texts:
-        raise ApiError(413, "batch_too_large", f"batch has {len(body['texts'])} texts; the limit is {max_texts}",
+        raise ApiError("batch_too_large", f"batch has {len(body['texts'])} texts; the limit is {max_texts}",
                        limit=max_texts)
     try:
         request = BatchPredictRequest.model_validate(body)

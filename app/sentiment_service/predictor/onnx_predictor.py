@@ -2,23 +2,22 @@
 
 from pathlib import Path
 
-from app.predictor.batcher import MicroBatcher
-from app.predictor.cache import PredictionCache
-from app.predictor.contract import ModelInfo, NotReady, Prediction
-from app.predictor.engine import SentimentModel
-from app.predictor.manifest import load_manifest, peek_model_info
-from app.predictor.observer import InferenceObserver, NullObserver
+from sentiment_service.predictor.batcher import MicroBatcher
+from sentiment_service.predictor.cache import PredictionCache
+from sentiment_service.predictor.contract import ModelInfo, NotReady, Prediction
+from sentiment_service.predictor.engine import SentimentModel
+from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.manifest import load_manifest, peek_model_info
+from sentiment_service.predictor.observer import InferenceObserver, NullObserver
 
 WARM_UP_TEXTS = ["warm-up", "a slightly longer warm-up sentence, so that a second shape is seen too."]
 
 
 class OnnxPredictor:
-    def __init__(self, model_dir: Path, *, intra_op_threads: int = 1, batch_max_texts: int = 64,
-                 batch_max_tokens: int = 2048, batch_wait_s: float = 0.0, max_queued_texts: int = 1024,
-                 deadline_s: float = 10.0, cache_size: int = 0, observer: InferenceObserver | None = None):
+    def __init__(self, model_dir: Path, limits: BatchLimits | None = None, *, intra_op_threads: int = 1,
+                 cache_size: int = 0, observer: InferenceObserver | None = None):
         self.model_dir = model_dir
-        self._options = dict(max_texts=batch_max_texts, max_tokens=batch_max_tokens, wait_s=batch_wait_s,
-                             max_queued_texts=max_queued_texts, deadline_s=deadline_s)
+        self.limits = limits or BatchLimits()
         self._intra_op_threads = intra_op_threads
         self._observer = observer or NullObserver()
         self._cache = PredictionCache(cache_size) if cache_size else None
@@ -32,16 +31,22 @@ class OnnxPredictor:
         manifest = load_manifest(self.model_dir)
         model = SentimentModel(manifest, self._intra_op_threads)
         self.info = manifest.info
-        model.probabilities([e.ids for e in model.encode(WARM_UP_TEXTS)])
-        self._batcher = MicroBatcher(model, observer=self._observer, **self._options)
+        model.predict(model.encode(WARM_UP_TEXTS))
+        self._batcher = MicroBatcher(model, self.limits, self._observer)
         self._batcher.start()
         self._ready = True
+        self._observer.model_loaded(self.info)
 
     @property
     def ready(self) -> bool:
         return self._ready
 
     def predict(self, texts: list[str]) -> list[Prediction]:
+        predictions = self._predict(texts)
+        self._observer.predicted(predictions)
+        return predictions
+
+    def _predict(self, texts: list[str]) -> list[Prediction]:
         if not self._ready or self._batcher is None:
             raise NotReady("model is not loaded")
         if self._cache is None:

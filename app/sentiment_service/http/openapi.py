@@ -3,7 +3,8 @@
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from app.http import schemas
+from sentiment_service.http import schemas
+from sentiment_service.http.catalogue import meanings
 
 _MODELS = [schemas.PredictRequest, schemas.BatchPredictRequest, schemas.PredictionOut, schemas.BatchPredictResponse,
            schemas.ErrorResponse, schemas.HealthResponse, schemas.ReadyResponse, schemas.VersionResponse]
@@ -18,11 +19,7 @@ def _json(model: type[BaseModel], description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    meaning = {400: "malformed JSON", 401: "missing or wrong API key", 413: "body, text or batch over a limit",
-               415: "Content-Type is not application/json", 422: "valid JSON, invalid request",
-               429: "worker queue full; retry after Retry-After seconds",
-               503: "not ready, shutting down, or deadline passed in the queue"}
-    return {str(s): _json(schemas.ErrorResponse, meaning[s]) for s in statuses}
+    return {str(s): _json(schemas.ErrorResponse, meanings(s)) for s in statuses}
 
 
 def _scoring(summary: str, request: type[BaseModel], response: type[BaseModel]) -> dict:

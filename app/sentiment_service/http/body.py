@@ -4,24 +4,24 @@ import json
 
 from flask import Request
 
-from app.http.errors import ApiError
+from sentiment_service.http.errors import ApiError
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     result = {}
     for key, value in pairs:
         if key in result:
-            raise ApiError(400, "malformed_json", f"duplicate key {key!r} in JSON object")
+            raise ApiError("malformed_json", f"duplicate key {key!r} in JSON object")
         result[key] = value
     return result
 
 
 def _no_constants(name: str) -> None:
-    raise ApiError(400, "malformed_json", f"{name} is not valid JSON")
+    raise ApiError("malformed_json", f"{name} is not valid JSON")
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "body_too_large", f"request body is over the {limit}-byte limit", limit=limit)
+    return ApiError("body_too_large", f"request body is over the {limit}-byte limit", limit=limit)
 
 
 def read_body(request: Request, limit: int) -> bytes:
@@ -47,15 +47,15 @@ def read_body(request: Request, limit: int) -> bytes:
 def read_json(request: Request, limit: int) -> object:
     """Parse the body; raises ApiError 415 (not JSON), 413 (over `limit` bytes) or 400 (not valid JSON)."""
     if not request.is_json:
-        raise ApiError(415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
+        raise ApiError("unsupported_media_type", "send the body as JSON with Content-Type: application/json")
     raw = read_body(request, limit)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"body is not valid UTF-8 (byte {exc.start})") from None
+        raise ApiError("malformed_json", f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise ApiError(400, "malformed_json", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise ApiError("malformed_json", f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
-        raise ApiError(400, "malformed_json", "JSON is nested too deeply") from None
+        raise ApiError("malformed_json", "JSON is nested too deeply") from None

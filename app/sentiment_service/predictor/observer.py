@@ -2,8 +2,13 @@
 
 from typing import Protocol
 
+from sentiment_service.predictor.contract import ModelInfo, Prediction
+
 
 class InferenceObserver(Protocol):
+    def model_loaded(self, info: ModelInfo) -> None:
+        """The model is loaded, verified and warmed up."""
+
     def queued(self, wait_s: float) -> None:
         """A job left the queue after waiting wait_s seconds."""
 
@@ -13,8 +18,14 @@ class InferenceObserver(Protocol):
     def cache_lookup(self, hits: int, misses: int) -> None:
         """The exact-text cache answered `hits` texts and passed `misses` on to the model."""
 
+    def predicted(self, predictions: list[Prediction]) -> None:
+        """One predict() call answered with these predictions."""
+
 
 class NullObserver:
+    def model_loaded(self, info: ModelInfo) -> None:
+        pass
+
     def queued(self, wait_s: float) -> None:
         pass
 
@@ -22,4 +33,7 @@ class NullObserver:
         pass
 
     def cache_lookup(self, hits: int, misses: int) -> None:
+        pass
+
+    def predicted(self, predictions: list[Prediction]) -> None:
         pass

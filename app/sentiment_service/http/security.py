@@ -4,8 +4,8 @@ import hmac
 
 from flask import Flask, request
 
-from app.http.errors import ApiError
-from app.settings import Settings
+from sentiment_service.http.errors import ApiError
+from sentiment_service.settings import Settings
 
 # Probes and the OpenAPI document stay reachable without a key so orchestrators can check the service.
 OPEN_PATHS = {"/health", "/ready", "/openapi.json", "/version"}
@@ -38,8 +38,8 @@ def install_security(app: Flask, settings: Settings) -> None:
             return None
         presented = _presented_key()
         if presented is None or not _key_matches(presented, keys):
-            raise ApiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <key> or X-API-Key)",
-                           {"WWW-Authenticate": 'Bearer realm="sentiment"'})
+            raise ApiError("unauthorized", "a valid API key is required (Authorization: Bearer <key> or X-API-Key)",
+                           headers={"WWW-Authenticate": 'Bearer realm="sentiment"'})
         return None
 
     @app.after_request

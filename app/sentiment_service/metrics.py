@@ -1,7 +1,9 @@
 """Prometheus metrics. Correct under several gunicorn workers through prometheus-client's
-multiprocess mode, which gunicorn_conf.py switches on before this module is imported."""
+multiprocess mode, which bootstrap() switches on in the gunicorn master, before any worker imports this."""
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+
+from sentiment_service.predictor.contract import ModelInfo, Prediction
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10)
 SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
@@ -29,6 +31,12 @@ BUILD_INFO = Gauge("sentiment_build_info", "Versions of the running service and 
 class MetricsObserver:
     """Receives the predictor's reports (InferenceObserver) and records them."""
 
+    def __init__(self, service_version: str, git_commit: str | None):
+        self.service_version, self.git_commit = service_version, git_commit or "unknown"
+
+    def model_loaded(self, info: ModelInfo) -> None:
+        BUILD_INFO.labels(self.service_version, self.git_commit, info.name, info.version).set(1)
+
     def queued(self, wait_s: float) -> None:
         QUEUE_SECONDS.observe(wait_s)
 
@@ -43,15 +51,14 @@ class MetricsObserver:
         if misses:
             CACHE.labels("miss").inc(misses)
 
-
-def record_predictions(predictions) -> None:
-    REQUEST_TEXTS.observe(len(predictions))
-    TEXTS_SCORED.inc(len(predictions))
-    for p in predictions:
-        PREDICTIONS.labels(p.label).inc()
-        CONFIDENCE.observe(p.score)
-        if p.truncated:
-            TRUNCATED.inc()
+    def predicted(self, predictions: list[Prediction]) -> None:
+        REQUEST_TEXTS.observe(len(predictions))
+        TEXTS_SCORED.inc(len(predictions))
+        for p in predictions:
+            PREDICTIONS.labels(p.label).inc()
+            CONFIDENCE.observe(p.score)
+            if p.truncated:
+                TRUNCATED.inc()
 
 
 def exposition(multiprocess_dir) -> bytes:

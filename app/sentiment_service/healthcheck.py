@@ -4,7 +4,7 @@ import sys
 import urllib.error
 import urllib.request
 
-from app.settings import load_settings
+from sentiment_service.settings import load_settings
 
 
 def main() -> int:

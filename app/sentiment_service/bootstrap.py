@@ -1,0 +1,30 @@
+"""Process-wide setup, done once and explicitly by each entry point before the model or metrics load."""
+
+import os
+import tempfile
+
+from sentiment_service.logs import configure_logging
+from sentiment_service.settings import Settings
+
+
+def bootstrap(settings: Settings, *, multiprocess_metrics: bool = False) -> Settings:
+    """Set what third-party libraries read from the environment, configure logging, and return the
+    settings as this process must use them (with the metrics directory filled in under gunicorn).
+
+    Call it first: the variables below are read by onnxruntime, tokenizers and prometheus-client when they
+    are imported or first used. Under gunicorn the master calls it (gunicorn_conf.py), so every worker it
+    forks inherits the same values.
+    """
+    # A self-hosted service sends nothing anywhere: onnxruntime creates a telemetry uploader (and a
+    # device-id file under $HOME) when its environment is created, unless this is set before that.
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    # Tokenizing one request's texts is cheap; a Rust thread pool per worker would fight onnxruntime for cores.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    if multiprocess_metrics:
+        # prometheus-client's multiprocess mode: every worker writes its samples to files in this
+        # directory and /metrics merges them. Its own variable, read by workers when they import it.
+        directory = settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="sentiment-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+        settings = settings.model_copy(update={"prometheus_multiproc_dir": directory})
+    configure_logging(settings.log_level)
+    return settings
