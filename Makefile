@@ -40,10 +40,22 @@ $(TRAIN_VENV)/.installed: training/requirements.txt app/requirements.txt pyproje
 
 train-venv: $(TRAIN_VENV)/.installed ## create the training/benchmark virtualenv (PyTorch CPU, transformers)
 
+# The Kubernetes manifest checkers (tests/deploy finds them here): a venv of their own, because checkov
+# pins many libraries exactly and would fight the test tools over them.
+K8S_VENV := .venv-k8s
+$(K8S_VENV)/.installed: requirements-k8s.txt
+	$(PYTHON) -m venv $(K8S_VENV)
+	$(K8S_VENV)/bin/pip install --quiet --upgrade pip
+	$(K8S_VENV)/bin/pip install --quiet -r requirements-k8s.txt
+	touch $@
+
+.PHONY: k8s-venv
+k8s-venv: $(K8S_VENV)/.installed ## create .venv-k8s with checkov and kubernetes-validate
+
 run: venv ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
 	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app
 
-test: venv ## run the whole test suite (container tests run when a Docker engine is reachable)
+test: venv k8s-venv ## run the whole test suite (container tests run when a Docker engine is reachable)
 	$(PY) -m pytest
 
 lint: venv ## ruff, hadolint and actionlint (also run inside the test suite)
