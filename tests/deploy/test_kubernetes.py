@@ -250,8 +250,8 @@ def test_security_context_matches_the_image(rendered):
 def test_the_only_writable_paths_are_the_ones_the_service_writes(rendered):
     docs = rendered["production"]
     gunicorn_conf = source_defining("graceful_timeout =")
-    # Prometheus multiprocess files: a mkdtemp, under /tmp. Worker heartbeats: /dev/shm, the runtime's tmpfs.
-    assert "tempfile.mkdtemp(" in gunicorn_conf and 'worker_tmp_dir = "/dev/shm"' in gunicorn_conf
+    # Prometheus multiprocess files: a mkdtemp (bootstrap), under /tmp. Worker heartbeats: /dev/shm, the runtime's tmpfs.
+    assert "tempfile.mkdtemp(" in source_defining("def bootstrap(") and 'worker_tmp_dir = "/dev/shm"' in gunicorn_conf
     volumes = {v["name"]: v for v in pod_spec(docs)["volumes"]}
     mounts = {m["mountPath"]: m for m in container(docs)["volumeMounts"]}
     assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
