@@ -6,12 +6,11 @@ imported here may import prometheus_client, onnxruntime or tokenizers: they read
 """
 
 import os
-import shutil
-import signal
 
 import gunicorn.http.wsgi
 
 from sentiment_service.bootstrap import bootstrap
+from sentiment_service.http.listener import mark_server_stopping_on_stop
 from sentiment_service.http.state import state_of
 from sentiment_service.logs import JsonFormatter
 from sentiment_service.predictor.contract import ModelLoadError
@@ -25,18 +24,26 @@ bind = f"{settings.bind_host}:{settings.port}"
 # One process per CPU we may use (cgroup quota respected): inference is CPU-bound, so the usual
 # "2 x cores + 1" would only make workers fight over cores. Measured in bench/: see the README.
 workers = settings.worker_count
-# gthread: request threads only parse, validate and wait while the worker's single batcher thread runs
-# the model, so concurrent requests to one worker are coalesced into one inference call.
-worker_class = "gthread"
+# gthread (request threads only parse, validate and wait while the worker's single batcher thread runs
+# the model, so concurrent requests to one worker are coalesced into one inference call), plus a drain
+# that resets no connection on SIGTERM: see sentiment_service/http/worker.py.
+worker_class = "sentiment_service.http.worker.DrainingThreadWorker"
+# Many threads, because they mostly wait: a connection that sent a request gets a thread at once, so no
+# request waits unseen in the thread pool's queue; admission control refuses what cannot meet the deadline.
 threads = settings.threads
+# Connections held open per worker, idle keep-alive ones included. Above THREADS so a new connection (a
+# probe, a new client) is accepted at once instead of waiting in the kernel's listen backlog.
+worker_connections = settings.worker_connections
 # Below a typical load balancer idle timeout (60 s) so gunicorn, not the balancer, ends idle connections.
 keepalive = settings.keepalive_s
 # A worker that stops heart-beating this long is killed and replaced (a hung process, not a slow request:
 # slow requests are answered 503 by the request deadline well before this).
 timeout = settings.timeout_s
-# SIGTERM -> finish accepted requests for up to this long. Keep it below the orchestrator's grace period
-# (docker stop's default is 10 s; compose sets stop_grace_period above this).
-graceful_timeout = settings.graceful_timeout_s
+# SIGTERM -> keep serving DRAIN_DELAY_S (while load balancers notice /ready's 503), then finish accepted
+# requests for up to GRACEFUL_TIMEOUT_S. The master waits for both before it kills a worker. Keep the sum
+# below the orchestrator's grace period (docker stop's default is 10 s; compose and Kubernetes set more:
+# deploy/kubernetes/base/timings.env is the one source of these numbers for a cluster).
+graceful_timeout = settings.drain_delay_s + settings.graceful_timeout_s
 # Each worker loads its own onnxruntime session after fork; sessions are not fork-safe, so no preload.
 preload_app = False
 # Bounded request line and headers (gunicorn's defaults are generous); bodies are bounded by the app.
@@ -65,13 +72,10 @@ logconfig_dict = {
 }
 # No product/version banner in the Server header.
 gunicorn.http.wsgi.SERVER = "sentiment"
-_metrics_dir = str(settings.prometheus_multiproc_dir)
 
 
 def on_starting(server):
     """Refuse to start on a model directory that is missing or does not match its manifest."""
-    shutil.rmtree(_metrics_dir, ignore_errors=True)  # stale samples from an earlier run would be summed in
-    os.makedirs(_metrics_dir, exist_ok=True)
     try:
         manifest = load_manifest(settings.model_dir)
     except ModelLoadError as exc:
@@ -80,16 +84,9 @@ def on_starting(server):
     server.log.info("model %s %s verified", manifest.info.name, manifest.info.version)
 
 
-def post_worker_init(worker):
-    """On SIGTERM, turn /ready to 503 at once, then let gunicorn drain as usual."""
-    state = state_of(worker.wsgi)
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def drain(signum, frame):
-        state.drain()
-        previous(signum, frame)
-
-    signal.signal(signal.SIGTERM, drain)
+def when_ready(server):
+    """Let workers know, when the master stops, that the whole server stops (see http/worker.py)."""
+    mark_server_stopping_on_stop(server)
 
 
 def worker_exit(server, worker):

@@ -1,6 +1,7 @@
 """Process-wide setup, done once and explicitly by each entry point before the model or metrics load."""
 
 import os
+import shutil
 import tempfile
 
 from sentiment_service.logs import configure_logging
@@ -24,6 +25,9 @@ def bootstrap(settings: Settings, *, multiprocess_metrics: bool = False) -> Sett
         # prometheus-client's multiprocess mode: every worker writes its samples to files in this
         # directory and /metrics merges them. Its own variable, read by workers when they import it.
         directory = settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="sentiment-metrics-")
+        # Stale samples from an earlier run would be summed in; prometheus-client needs the directory to exist.
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
         settings = settings.model_copy(update={"prometheus_multiproc_dir": directory})
     configure_logging(settings.log_level)

@@ -19,7 +19,18 @@ PREDICTIONS = Counter("sentiment_predictions_total", "Predictions by label", ["l
 CONFIDENCE = Histogram("sentiment_prediction_confidence", "Probability of the predicted label",
                        buckets=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0))
 QUEUE_SECONDS = Histogram("sentiment_queue_wait_seconds", "Time a job waited for the batcher", buckets=LATENCY_BUCKETS)
-TOKENIZE_SECONDS = Histogram("sentiment_tokenize_seconds", "Tokenization time per model batch", buckets=LATENCY_BUCKETS)
+TOKENIZE_SECONDS = Histogram("sentiment_tokenize_seconds", "Tokenization time per request", buckets=LATENCY_BUCKETS)
+ADMISSION_REFUSALS = Counter("sentiment_admission_refusals_total",
+                             "Requests refused at once by admission control, by reason (deadline, threads, queue_texts)",
+                             ["reason"])
+PREDICTED_WAIT = Gauge("sentiment_predicted_wait_seconds",
+                       "Predicted queue wait for a request admitted now, in the busiest worker", multiprocess_mode="livemax")
+DRAINING = Gauge("sentiment_draining", "1 once the instance got SIGTERM and is draining", multiprocess_mode="livemax")
+WAITING_FOR_THREAD = Gauge("sentiment_requests_waiting_for_thread",
+                           "Requests read from a connection but not yet picked up by a request thread",
+                           multiprocess_mode="livesum")
+OPEN_CONNECTIONS = Gauge("sentiment_open_connections", "Client connections held open (active and keep-alive)",
+                         multiprocess_mode="livesum")
 INFERENCE_SECONDS = Histogram("sentiment_inference_seconds", "onnxruntime time per model batch", buckets=LATENCY_BUCKETS)
 BATCH_TEXTS = Histogram("sentiment_inference_batch_texts", "Texts per model batch (after coalescing)",
                         buckets=SIZE_BUCKETS)
@@ -37,12 +48,21 @@ class MetricsObserver:
     def model_loaded(self, info: ModelInfo) -> None:
         BUILD_INFO.labels(self.service_version, self.git_commit, info.name, info.version).set(1)
 
+    def tokenized(self, texts: int, seconds: float) -> None:
+        TOKENIZE_SECONDS.observe(seconds)
+
+    def backlog(self, predicted_wait_s: float) -> None:
+        PREDICTED_WAIT.set(predicted_wait_s)
+
+    def refused(self, reason: str, predicted_wait_s: float) -> None:
+        ADMISSION_REFUSALS.labels(reason).inc()
+        PREDICTED_WAIT.set(predicted_wait_s)
+
     def queued(self, wait_s: float) -> None:
         QUEUE_SECONDS.observe(wait_s)
 
-    def batch_scored(self, texts: int, tokens: int, tokenize_s: float, inference_s: float) -> None:
+    def batch_scored(self, texts: int, tokens: int, inference_s: float) -> None:
         BATCH_TEXTS.observe(texts)
-        TOKENIZE_SECONDS.observe(tokenize_s)
         INFERENCE_SECONDS.observe(inference_s)
 
     def cache_lookup(self, hits: int, misses: int) -> None:

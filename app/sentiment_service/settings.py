@@ -57,9 +57,15 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     bind_host: str = "0.0.0.0"
     workers: int | None = Field(None, ge=1, le=64, description="gunicorn workers; default from CPUs")
-    threads: int = Field(16, ge=1, le=256, description="request threads per worker (they wait on the batcher)")
+    # Request threads mostly wait on the batcher, so there are many: every connection that has sent a
+    # request gets a thread at once, and admission control (not a hidden queue) decides who waits.
+    threads: int = Field(64, ge=4, le=512, description="request threads per worker (they wait on the batcher)")
+    worker_connections: int = Field(1000, ge=1, le=100_000, description="open client connections per worker")
     timeout_s: int = Field(30, ge=1, le=600)
     graceful_timeout_s: int = Field(20, ge=1, le=600)
+    # After SIGTERM: /ready says 503 at once, but connections are still accepted for this long, so load
+    # balancers notice before the listener closes. 0 outside orchestrators (see deploy/kubernetes).
+    drain_delay_s: int = Field(0, ge=0, le=300)
     keepalive_s: int = Field(5, ge=0, le=300)
 
     # Model and inference
@@ -120,9 +126,12 @@ class Settings(BaseSettings):
 
     @property
     def batch_limits(self) -> BatchLimits:
+        # A quarter of the request threads (at least 2) never wait on the batcher: they answer probes
+        # and refusals at once while the others wait.
+        reserve = max(2, self.threads // 4)
         return BatchLimits(max_texts=self.batch_max_texts, max_tokens=self.batch_max_tokens,
                            wait_s=self.batch_wait_ms / 1000, max_queued_texts=self.max_queued_texts,
-                           deadline_s=self.request_deadline_s)
+                           deadline_s=self.request_deadline_s, max_waiting_requests=self.threads - reserve)
 
     @property
     def ort_threads(self) -> int:

@@ -191,8 +191,9 @@ def test_grace_period_covers_the_drain_delay_and_gunicorns_graceful_timeout(rend
     assert pre_stop is None or set(pre_stop) == {"sleep"}, "only a sleep preStop is accounted for"
     needed = pre_stop_s + timings["DRAIN_DELAY_S"] + timings["GRACEFUL_TIMEOUT_S"] + EXIT_MARGIN_S
     assert spec["terminationGracePeriodSeconds"] >= needed
-    # gunicorn itself reads the graceful timeout from the setting this file feeds.
-    assert re.search(r"^graceful_timeout = settings\.graceful_timeout_s$", source_defining("graceful_timeout ="), re.M)
+    # gunicorn's master waits for the drain delay and the graceful timeout, both from the settings this file feeds.
+    assert re.search(r"^graceful_timeout = settings\.drain_delay_s \+ settings\.graceful_timeout_s$",
+                     source_defining("graceful_timeout ="), re.M)
 
 
 def test_liveness_gives_up_after_gunicorn_replaces_a_hung_worker(rendered):

@@ -28,7 +28,7 @@ def wait_ready(url: str, process: subprocess.Popen | None = None, timeout_s: flo
         try:
             if requests.get(f"{url}/ready", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or too busy starting to answer
             pass
         time.sleep(0.1)
     raise TimeoutError(f"{url} not ready after {timeout_s}s")

@@ -1,5 +1,6 @@
-"""Overload is refused at once with 429 + Retry-After; a request past its deadline gets 503 and is not run.
-Uses the shipped model so that inference takes long enough for a queue to form."""
+"""Overload is refused at once with 429 + Retry-After, and work that cannot meet its deadline is never run.
+Uses the shipped model so that inference takes long enough for a queue to form. (A job admitted but still
+queued at its deadline gets 503 unscored: tests/predictor/test_batcher.py.)"""
 
 import threading
 import time
@@ -43,14 +44,16 @@ def test_full_queue_answers_429_at_once(tmp_path):
         assert requests.get(f"{service.url}/ready", timeout=5).status_code == 200
 
 
-def test_requests_past_their_deadline_get_503_and_do_not_run(tmp_path):
+def test_work_that_cannot_meet_a_short_deadline_is_refused_and_never_run(tmp_path):
     with gunicorn_service(tmp_path, DEFAULT_MODEL_DIR, workers=1, REQUEST_DEADLINE_S="0.3", THREADS="16",
                           MAX_QUEUED_TEXTS="4096", MAX_BATCH_TEXTS="64", BATCH_MAX_TEXTS="64") as service:
         responses = fire(service.url, [LONG_BATCH] * 4)
-        codes = [r.json()["error"]["code"] for r in responses if r.status_code == 503]
-        assert codes and set(codes) == {"deadline_exceeded"}
-        assert {r.status_code for r in responses} <= {200, 503}
+        statuses = [r.status_code for r in responses]
+        assert 200 in statuses and 429 in statuses, statuses
+        assert set(statuses) <= {200, 429}
+        assert all(r.json()["error"]["reason"] == "deadline" for r in responses if r.status_code == 429)
         metrics = requests.get(f"{service.url}/metrics", timeout=5).text
         scored = float(next(line.split()[1] for line in metrics.splitlines()
                             if line.startswith("sentiment_texts_scored_total")))
-        assert scored == 64 * sum(r.status_code == 200 for r in responses), "expired requests were never run"
+        assert scored == 64 * statuses.count(200), "refused requests were never run"
+        assert 'sentiment_admission_refusals_total{reason="deadline"}' in metrics

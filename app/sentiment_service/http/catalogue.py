@@ -29,8 +29,9 @@ CATALOGUE: dict[str, ErrorKind] = {
     "invalid_request": ErrorKind(422, "valid JSON, but not the shape this endpoint takes"),
     "empty_text": ErrorKind(422, "a text is empty or only whitespace"),
     "invalid_text": ErrorKind(422, "a text cannot be tokenized (for example a lone UTF-16 surrogate)"),
-    # The predictor says how long; 1 s is the floor.
-    "overloaded": ErrorKind(429, "the worker's queue is full; retry after Retry-After seconds", 1),
+    # Admission control says how long: the seconds of work already waiting, 1 s at least.
+    "overloaded": ErrorKind(429, "the work already waiting would keep this request past REQUEST_DEADLINE_S; "
+                                 "retry after Retry-After seconds", 1),
     "headers_too_large": ErrorKind(431, "request headers are too large"),
     "internal_error": ErrorKind(500, "the server failed to answer; the request id is in the logs"),
     "not_ready": ErrorKind(503, "the model is still loading", 2),

@@ -53,7 +53,7 @@ def as_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, Overloaded):
-        return ApiError("overloaded", str(exc), retry_after_s=exc.retry_after_s)
+        return ApiError("overloaded", str(exc), retry_after_s=exc.retry_after_s, reason=exc.reason)
     if isinstance(exc, NotReady):
         return ApiError("not_ready", str(exc))
     if isinstance(exc, DeadlineExceeded):

@@ -1,9 +1,9 @@
 """Dynamic micro-batching: concurrent requests in one worker share one inference call.
 
-One thread owns the model. Request threads enqueue jobs and wait on a future. The batcher takes every
-job already queued (never waiting when the queue is empty), optionally waits `wait_s` for more once it
-has company, then scores all their texts in length-sorted chunks under a token budget. Errors stay
-with the job that caused them.
+One thread owns the model. Request threads tokenize their own texts, pass admission control (see
+admission.py), enqueue a job and wait on a future. The batcher takes every job already queued (never
+waiting when the queue is empty), optionally waits `wait_s` for more once it has company, then scores
+all their texts in length-sorted chunks under a token budget. Errors stay with the job that caused them.
 """
 
 import threading
@@ -13,8 +13,9 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
+from sentiment_service.predictor.admission import CostModel, refusal_reason, retry_after_s
 from sentiment_service.predictor.batching import chunk_by_budget
-from sentiment_service.predictor.contract import DeadlineExceeded, InvalidText, NotReady, Overloaded, Prediction
+from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
 from sentiment_service.predictor.engine import Encoded, SentimentModel
 from sentiment_service.predictor.limits import BatchLimits
 from sentiment_service.predictor.observer import InferenceObserver
@@ -22,7 +23,8 @@ from sentiment_service.predictor.observer import InferenceObserver
 
 @dataclass
 class _Job:
-    texts: list[str]
+    encoded: list[Encoded]
+    cost_s: float
     deadline: float
     enqueued: float = field(default_factory=time.monotonic)
     future: Future = field(default_factory=Future)
@@ -33,8 +35,12 @@ class MicroBatcher:
         self.model = model
         self.limits = limits
         self.observer = observer
+        self.costs = CostModel()
         self._queue: deque[_Job] = deque()
         self._queued_texts = 0
+        # Jobs queued or being scored, and their predicted seconds: the backlog a new job waits behind.
+        self._waiting_jobs = 0
+        self._backlog_s = 0.0
         self._closed = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="micro-batcher", daemon=True)
@@ -42,23 +48,51 @@ class MicroBatcher:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def predicted_wait_s(self) -> float:
+        """Seconds a job admitted now would wait before its own scoring starts."""
+        return self._backlog_s
+
     def submit(self, texts: list[str]) -> list[Prediction]:
-        """Queue texts and wait for their predictions; raises Overloaded, DeadlineExceeded, NotReady."""
-        deadline_s = self.limits.deadline_s
-        job = _Job(texts, deadline=time.monotonic() + deadline_s)
+        """Tokenize, admit, queue, and wait for the predictions; raises InvalidText, Overloaded,
+        DeadlineExceeded, NotReady."""
+        started = time.perf_counter()
+        encoded = self.model.encode(texts)
+        self.observer.tokenized(len(texts), time.perf_counter() - started)
+        job = self._admit(encoded)
+        # Past the queue deadline the batcher drops the job. This longer wait only bounds a hung inference:
+        # a job admitted by an idle worker may itself take longer than the deadline to score.
+        timeout_s = self.limits.deadline_s + max(self.limits.deadline_s, 3 * job.cost_s)
+        try:
+            return job.future.result(timeout=timeout_s)
+        except FutureTimeout:
+            raise DeadlineExceeded(f"no answer within {timeout_s:.1f}s") from None
+
+    def _admit(self, encoded: list[Encoded]) -> _Job:
+        cost_s = self.costs.predict_s([len(e.ids) for e in encoded])
         with self._cond:
             if self._closed:
                 raise NotReady("worker is shutting down")
-            if self._queued_texts + len(texts) > self.limits.max_queued_texts and self._queue:
-                raise Overloaded(f"queue full ({self._queued_texts} texts waiting in this worker)")
-            self._queue.append(job)
-            self._queued_texts += len(texts)
-            self._cond.notify()
-        try:
-            # Past the queue deadline the batcher drops the job; the extra time bounds a hung inference.
-            return job.future.result(timeout=deadline_s * 2)
-        except FutureTimeout:
-            raise DeadlineExceeded(f"no answer within {deadline_s * 2:.1f}s") from None
+            reason = refusal_reason(backlog_s=self._backlog_s, cost_s=cost_s, deadline_s=self.limits.deadline_s,
+                                    waiting_requests=self._waiting_jobs,
+                                    max_waiting_requests=self.limits.max_waiting_requests,
+                                    queued_texts=self._queued_texts, texts=len(encoded),
+                                    max_queued_texts=self.limits.max_queued_texts)
+            if reason is not None:
+                backlog_s = self._backlog_s
+            else:
+                job = _Job(encoded, cost_s, deadline=time.monotonic() + self.limits.deadline_s)
+                self._queue.append(job)
+                self._queued_texts += len(encoded)
+                self._waiting_jobs += 1
+                self._backlog_s += cost_s
+                self._cond.notify()
+        if reason is not None:
+            self.observer.refused(reason, backlog_s)
+            raise Overloaded(f"this worker has {backlog_s:.2f}s of work waiting ({reason})",
+                             retry_after_s=retry_after_s(backlog_s), reason=reason)
+        self.observer.backlog(self._backlog_s)
+        return job
 
     def close(self, timeout_s: float = 30.0) -> None:
         """Refuse new jobs, finish the queued ones, stop the thread."""
@@ -80,15 +114,15 @@ class MicroBatcher:
             if self.limits.wait_s and len(jobs) > 1:
                 self._cond.wait(self.limits.wait_s)
                 self._fill(jobs)
-            self._queued_texts -= sum(len(j.texts) for j in jobs)
+            self._queued_texts -= sum(len(j.encoded) for j in jobs)
             return jobs
 
     def _fill(self, jobs: list[_Job]) -> None:
-        count = sum(len(j.texts) for j in jobs)
-        while self._queue and count + len(self._queue[0].texts) <= self.limits.max_texts:
+        count = sum(len(j.encoded) for j in jobs)
+        while self._queue and count + len(self._queue[0].encoded) <= self.limits.max_texts:
             job = self._queue.popleft()
             jobs.append(job)
-            count += len(job.texts)
+            count += len(job.encoded)
 
     def _run(self) -> None:
         while (jobs := self._take()) is not None:
@@ -98,34 +132,41 @@ class MicroBatcher:
                 for job in jobs:
                     if not job.future.done():
                         job.future.set_exception(exc)
+            finally:
+                self._done(jobs)
+
+    def _done(self, jobs: list[_Job]) -> None:
+        with self._cond:
+            self._waiting_jobs -= len(jobs)
+            self._backlog_s = max(0.0, self._backlog_s - sum(j.cost_s for j in jobs))
+        self.observer.backlog(self._backlog_s)
 
     def _score(self, jobs: list[_Job]) -> None:
         now = time.monotonic()
-        live: list[tuple[_Job, list[Encoded]]] = []
-        started = time.perf_counter()
+        live: list[_Job] = []
         for job in jobs:
             self.observer.queued(now - job.enqueued)
             if now > job.deadline:
                 job.future.set_exception(DeadlineExceeded(f"waited {now - job.enqueued:.2f}s in the queue"))
-                continue
-            try:
-                live.append((job, self.model.encode(job.texts)))
-            except InvalidText as exc:
-                job.future.set_exception(exc)
-        tokenize_s = time.perf_counter() - started
-        flat = [enc for _, encoded in live for enc in encoded]
+            else:
+                live.append(job)
+        flat = [enc for job in live for enc in job.encoded]
         if not flat:
             return
+        cycle_started = time.perf_counter()
         predictions: list[Prediction | None] = [None] * len(flat)
         lengths = [len(e.ids) for e in flat]
-        for chunk in chunk_by_budget(lengths, self.limits.max_texts, self.limits.max_tokens):
+        chunks = chunk_by_budget(lengths, self.limits.max_texts, self.limits.max_tokens)
+        padded_tokens = 0
+        for chunk in chunks:
             started = time.perf_counter()
             for i, prediction in zip(chunk, self.model.predict([flat[i] for i in chunk])):
                 predictions[i] = prediction
-            self.observer.batch_scored(len(chunk), len(chunk) * max(lengths[i] for i in chunk),
-                                       tokenize_s, time.perf_counter() - started)
-            tokenize_s = 0.0
+            tokens = len(chunk) * max(lengths[i] for i in chunk)
+            padded_tokens += tokens
+            self.observer.batch_scored(len(chunk), tokens, time.perf_counter() - started)
+        self.costs.observe(time.perf_counter() - cycle_started, padded_tokens, len(chunks))
         offset = 0
-        for job, encoded in live:
-            job.future.set_result(predictions[offset : offset + len(encoded)])
-            offset += len(encoded)
+        for job in live:
+            job.future.set_result(predictions[offset : offset + len(job.encoded)])
+            offset += len(job.encoded)

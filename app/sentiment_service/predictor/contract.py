@@ -52,11 +52,12 @@ class NotReady(PredictorError):
 
 
 class Overloaded(PredictorError):
-    """The worker's queue is full; the caller should retry after a short pause."""
+    """The work already waiting would keep this request past its deadline; retry after retry_after_s."""
 
-    def __init__(self, message: str, retry_after_s: int = 1):
+    def __init__(self, message: str, retry_after_s: int = 1, reason: str = "deadline"):
         super().__init__(message)
         self.retry_after_s = retry_after_s
+        self.reason = reason
 
 
 class DeadlineExceeded(PredictorError):

@@ -16,8 +16,12 @@ class BatchLimits:
     wait_s: float = 0.0
     # Texts waiting in one worker before new requests are refused with Overloaded (429).
     max_queued_texts: int = 1024
-    # How long a request may wait in the queue before it is dropped unanswered (503).
+    # A request is scored within this many seconds or refused at once (429): admission control predicts the
+    # wait from the work already queued; a job that still overstays it in the queue is dropped (503).
     deadline_s: float = 10.0
+    # Requests that may wait on the batcher at once. Set from THREADS with a reserve, so that a worker
+    # always has free request threads to answer probes and refusals without delay.
+    max_waiting_requests: int = 48
 
     @classmethod
     def offline(cls) -> "BatchLimits":

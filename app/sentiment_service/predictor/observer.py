@@ -9,10 +9,19 @@ class InferenceObserver(Protocol):
     def model_loaded(self, info: ModelInfo) -> None:
         """The model is loaded, verified and warmed up."""
 
+    def tokenized(self, texts: int, seconds: float) -> None:
+        """One request's texts were tokenized (in the request's own thread)."""
+
+    def backlog(self, predicted_wait_s: float) -> None:
+        """The predicted wait of a job admitted now changed (a job was admitted or finished)."""
+
+    def refused(self, reason: str, predicted_wait_s: float) -> None:
+        """Admission control refused a job: deadline, threads or queue_texts."""
+
     def queued(self, wait_s: float) -> None:
         """A job left the queue after waiting wait_s seconds."""
 
-    def batch_scored(self, texts: int, tokens: int, tokenize_s: float, inference_s: float) -> None:
+    def batch_scored(self, texts: int, tokens: int, inference_s: float) -> None:
         """One inference call ran over `texts` texts padded to `tokens` token slots in all."""
 
     def cache_lookup(self, hits: int, misses: int) -> None:
@@ -26,10 +35,19 @@ class NullObserver:
     def model_loaded(self, info: ModelInfo) -> None:
         pass
 
+    def tokenized(self, texts: int, seconds: float) -> None:
+        pass
+
+    def backlog(self, predicted_wait_s: float) -> None:
+        pass
+
+    def refused(self, reason: str, predicted_wait_s: float) -> None:
+        pass
+
     def queued(self, wait_s: float) -> None:
         pass
 
-    def batch_scored(self, texts: int, tokens: int, tokenize_s: float, inference_s: float) -> None:
+    def batch_scored(self, texts: int, tokens: int, inference_s: float) -> None:
         pass
 
     def cache_lookup(self, hits: int, misses: int) -> None:

@@ -1,0 +1,85 @@
+"""The gunicorn worker: gthread, with a drain that resets no connection, and gauges for what waits.
+
+Why a drain needs more than gthread's own: on SIGTERM a gthread worker stops polling its listening
+socket but keeps it open until it exits, and so does every sibling worker. The kernel goes on completing
+handshakes into the listen backlog that nobody accepts any more, and resets them all when the last copy
+closes: clients that had already sent their request see ECONNRESET. Here a stopping worker first turns
+/ready to 503 and keeps serving for DRAIN_DELAY_S (load balancers notice), then accepts whatever is
+already in the backlog, closes its copy of the listener at once, and finishes every accepted request.
+When the whole server stops, new handshakes are stopped first (listener.py), so that none can land in
+the backlog between the last accept and the close. Once every process has closed the socket, new
+connections are refused, which clients and balancers retry safely.
+"""
+
+import threading
+import time
+
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from sentiment_service import metrics
+from sentiment_service.http.listener import SERVER_STOPPING, refuse_new_connections
+from sentiment_service.http.state import state_of
+
+# After new handshakes are stopped, how long those already under way get to complete (a round trip)
+# before the backlog is accepted for the last time.
+HANDSHAKE_GRACE_S = 0.2
+
+
+class DrainingThreadWorker(ThreadWorker):
+    def handle_exit(self, sig, frame):
+        """SIGTERM: report draining now, stop accepting after the drain delay."""
+        if not self.alive or getattr(self, "_draining", False):
+            return
+        self._draining = True
+        state = state_of(self.wsgi)
+        state.drain()
+        metrics.DRAINING.set(1)
+        delay_s = state.settings.drain_delay_s
+        self.log.info("draining: /ready is 503; accepting for %d s more", delay_s)
+        if delay_s:
+            # The signal handler must return at once; the main loop ends when the timer fires.
+            timer = threading.Timer(delay_s, self.method_queue.defer, args=(self._stop_accepting,))
+            timer.daemon = True
+            timer.start()
+        else:
+            self._stop_accepting()
+
+    def _stop_accepting(self):
+        ThreadWorker.handle_exit(self, None, None)
+
+    def set_accept_enabled(self, enabled):
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            self._accept_backlog_and_close()
+
+    def _accept_backlog_and_close(self):
+        """Take every connection the kernel already completed, then close this copy of the listener."""
+        if SERVER_STOPPING.value and any([refuse_new_connections(s.sock) for s in self.sockets if s.sock is not None]):
+            time.sleep(HANDSHAKE_GRACE_S)
+        for listener in self.sockets:
+            if listener.sock is None:
+                continue
+            listener.setblocking(False)
+            while True:
+                try:
+                    client, address = listener.accept()
+                except (BlockingIOError, InterruptedError, OSError):
+                    break
+                self.nr_conns += 1
+                client.setblocking(True)
+                self.enqueue_req(TConn(self.cfg, client, address, listener.getsockname()))
+            # Only close: shutdown() would act on the socket that sibling workers share and reset their backlog.
+            listener.close()
+
+    def enqueue_req(self, conn):
+        super().enqueue_req(conn)
+        self._report_waiting()
+
+    def finish_request(self, conn, fs):
+        super().finish_request(conn, fs)
+        self._report_waiting()
+
+    def _report_waiting(self):
+        # Both run on the worker's main thread, once per request: two gauge writes.
+        metrics.OPEN_CONNECTIONS.set(self.nr_conns)
+        metrics.WAITING_FOR_THREAD.set(self.tpool._work_queue.qsize())

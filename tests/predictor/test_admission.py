@@ -1,0 +1,86 @@
+"""Admission control: the cost model learns from the batcher, and refusals come with the right reason."""
+
+import contextlib
+import threading
+import time
+
+import pytest
+
+from sentiment_service.predictor.admission import CostModel, refusal_reason, retry_after_s
+from sentiment_service.predictor.contract import Overloaded
+from tests.predictor.test_batcher import SlowModel, make
+
+
+def submit_quietly(batcher, texts):
+    """For background jobs whose outcome the test does not check."""
+    with contextlib.suppress(Exception):
+        batcher.submit(texts)
+
+
+IDLE = dict(backlog_s=0.0, cost_s=0.1, deadline_s=1.0, waiting_requests=0, max_waiting_requests=4,
+            queued_texts=0, texts=1, max_queued_texts=10)
+
+
+def test_an_idle_worker_admits_anything_even_a_job_longer_than_the_deadline():
+    assert refusal_reason(**{**IDLE, "cost_s": 50.0, "texts": 500}) is None
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({"backlog_s": 0.75}, "deadline"),       # 0.75 + 0.1 > 0.8 x the 1 s deadline
+    ({"waiting_requests": 4}, "threads"),
+    ({"queued_texts": 10}, "queue_texts"),
+])
+def test_busy_worker_refuses_with_a_reason(change, reason):
+    assert refusal_reason(**{**IDLE, "waiting_requests": 1, **change}) == reason
+
+
+def test_busy_worker_admits_what_fits():
+    assert refusal_reason(**{**IDLE, "waiting_requests": 1, "backlog_s": 0.5}) is None
+
+
+def test_cost_model_learns_seconds_per_token_and_costs_grow_with_tokens():
+    model = CostModel(seconds_per_token=1e-4)
+    for _ in range(200):
+        model.observe(busy_s=0.5, padded_tokens=991, calls=1)  # 0.5 s per 1000 token-equivalents
+    assert model.seconds_per_token == pytest.approx(5e-4, rel=0.01)
+    assert model.predict_s([200] * 64) > 20 * model.predict_s([10])
+
+
+def test_retry_after_reflects_the_backlog():
+    assert retry_after_s(0.0) == 1 and retry_after_s(3.2) == 4
+
+
+def test_batcher_refuses_at_once_when_the_predicted_wait_passes_the_deadline():
+    model = SlowModel(delay=0.2)
+    batcher = make(model, deadline_s=1.0)
+    for _ in range(30):  # teach the cost model that a short text costs about 0.2 s here
+        batcher.submit(["warm"])
+    model.release.clear()
+    threads = [threading.Thread(target=submit_quietly, args=(batcher, ["x"]), daemon=True) for _ in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    started = time.monotonic()
+    with pytest.raises(Overloaded) as refused:
+        batcher.submit(["one too many"])
+    assert time.monotonic() - started < 0.05
+    assert refused.value.reason == "deadline" and refused.value.retry_after_s >= 1
+    model.release.set()
+    for t in threads:
+        t.join(5)
+    batcher.close()
+
+
+def test_batcher_keeps_request_threads_free():
+    model = SlowModel()
+    model.release.clear()
+    batcher = make(model, max_waiting_requests=2)
+    threads = [threading.Thread(target=submit_quietly, args=(batcher, [f"t{i}"]), daemon=True) for i in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(0.1)
+    with pytest.raises(Overloaded) as refused:
+        batcher.submit(["third"])
+    assert refused.value.reason == "threads"
+    model.release.set()
+    batcher.close()

@@ -1,0 +1,93 @@
+"""SIGTERM under load resets nothing: clients opening a new connection per request either get their answer
+or have their connection refused (safe to retry), never a reset after the request was sent."""
+
+import errno
+import http.client
+import json
+import signal
+import threading
+import time
+
+import pytest
+import requests
+
+from tests.integration.gunicorn_process import gunicorn_service
+
+pytestmark = pytest.mark.integration
+CLIENTS = 8
+BODY = json.dumps({"text": "I loved it"})
+
+
+class Tally:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counts = {"ok": 0, "refused": 0, "reset": 0, "lost": 0, "other": 0}
+        self.details: list[str] = []
+
+    def add(self, outcome: str, detail: str = "") -> None:
+        with self.lock:
+            self.counts[outcome] += 1
+            if detail:
+                self.details.append(detail)
+
+
+def one_request(port: int, tally: Tally) -> bool:
+    """One POST on a fresh connection; False once the listener refuses connections."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.connect()
+    except ConnectionRefusedError:
+        tally.add("refused")
+        return False
+    try:
+        conn.request("POST", "/predict", BODY, {"Content-Type": "application/json", "Connection": "close"})
+        response = conn.getresponse()
+        response.read()
+        tally.add("ok" if response.status == 200 else "other", "" if response.status == 200 else str(response.status))
+    except ConnectionResetError as exc:
+        tally.add("reset", repr(exc))
+    except (http.client.RemoteDisconnected, BrokenPipeError, TimeoutError) as exc:
+        tally.add("lost", repr(exc))
+    except OSError as exc:
+        tally.add("reset" if exc.errno == errno.ECONNRESET else "lost", repr(exc))
+    finally:
+        conn.close()
+    return True
+
+
+def hammer(port: int, tally: Tally, stop_at: float) -> None:
+    while time.monotonic() < stop_at and one_request(port, tally):
+        pass
+
+
+@pytest.mark.parametrize("run", range(5))
+def test_sigterm_under_new_connection_load_resets_nothing(tmp_path, tiny_model_dir, run):
+    tally = Tally()
+    with gunicorn_service(tmp_path, tiny_model_dir, workers=2) as service:
+        port = int(service.url.rsplit(":", 1)[1])
+        clients = [threading.Thread(target=hammer, args=(port, tally, time.monotonic() + 15)) for _ in range(CLIENTS)]
+        for client in clients:
+            client.start()
+        time.sleep(0.5)
+        assert tally.counts["ok"] > 0, "no load reached the service before SIGTERM"
+        service.process.send_signal(signal.SIGTERM)
+        assert service.process.wait(30) == 0
+        for client in clients:
+            client.join(20)
+    assert tally.counts["reset"] == 0 and tally.counts["lost"] == 0, (tally.counts, tally.details[:5])
+    assert tally.counts["other"] == 0, (tally.counts, tally.details[:5])
+    assert tally.counts["refused"] == CLIENTS, "every client ends on a refused connection, after the listener closed"
+
+
+def test_drain_delay_keeps_serving_while_ready_says_503(tmp_path, tiny_model_dir):
+    with gunicorn_service(tmp_path, tiny_model_dir, workers=1, DRAIN_DELAY_S="2") as service:
+        service.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        assert requests.get(f"{service.url}/ready", timeout=5).status_code == 503
+        scored = requests.post(f"{service.url}/predict", json={"text": "I loved it"}, timeout=5)
+        assert scored.status_code == 200
+        metrics = requests.get(f"{service.url}/metrics", timeout=5).text
+        assert "sentiment_draining 1.0" in metrics
+        assert service.process.wait(30) == 0
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"{service.url}/health", timeout=2)
