@@ -5,6 +5,7 @@ import threading
 from flask import Flask
 
 from sentiment_service.http.errors import register_error_handlers
+from sentiment_service.http.explain_api import explain_api
 from sentiment_service.http.request_log import install_request_log
 from sentiment_service.http.routes import api
 from sentiment_service.http.security import install_security
@@ -25,6 +26,7 @@ def create_app(settings: Settings, predictor: Predictor, *, load_in_background: 
     install_security(app, settings)
     register_error_handlers(app)
     app.register_blueprint(api)
+    app.register_blueprint(explain_api)
     if load_in_background:
         threading.Thread(target=state.load, name="model-loader", daemon=True).start()
     else:
