@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = None
     metrics_require_key: bool = False
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The playground page at / (static files, no data of its own); off answers 404 for it and its assets.
+    playground: bool = True
 
     # Logs and build metadata
     log_level: Literal["debug", "info", "warning", "error"] = "info"
