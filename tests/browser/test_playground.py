@@ -72,6 +72,18 @@ def test_300_pasted_lines_give_a_table_counts_and_a_csv(service, open_page):
     assert_clean(record, service.url)
 
 
+def test_a_csv_file_is_read_from_its_text_column(service, open_page, tmp_path):
+    page, record = open_page(service.url)
+    source = tmp_path / "reviews.csv"
+    source.write_text('id,text\r\n1,"Great, fast and friendly"\r\n2,"Broken on arrival.\nNever again."\r\n3,\r\n', encoding="utf-8")
+    page.locator("#file").set_input_files(str(source))
+    page.locator("#batch-result").wait_for(state="visible")
+    assert page.locator("#table tbody tr td.text").all_text_contents() == ["Great, fast and friendly",
+                                                                        "Broken on arrival.\nNever again."]
+    assert page.locator("#table tbody tr td:nth-child(3)").all_inner_texts() == ["positive", "negative"]
+    assert_clean(record, service.url)
+
+
 def test_an_over_long_text_is_refused_in_plain_words(service, open_page):
     page, record = open_page(service.url)
     page.locator("#text").fill("so good " * 250 + "!")
@@ -80,6 +92,7 @@ def test_an_over_long_text_is_refused_in_plain_words(service, open_page):
     status.filter(has_text="too long").wait_for()
     assert status.inner_text() == "This text is too long: 2,001 characters, and the service takes at most 2,000."
     assert page.locator("#single-result").is_hidden()
+    assert record.console_errors, "the browser notes the 413 on its console; if not, this test checks nothing there"
     assert_clean(record, service.url, 413)
 
 
