@@ -11,7 +11,7 @@ TRAIN_VENV ?= .venv-train
 DATA_DIR   ?= ../shared/data
 WORK       := training/work
 
-.PHONY: help venv train-venv run test lint evaluate bench soak image model clean
+.PHONY: help venv train-venv run test lint evaluate bench soak screenshots image model clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -53,6 +53,7 @@ $(K8S_VENV)/.installed: requirements-k8s.txt
 k8s-venv: $(K8S_VENV)/.installed ## create .venv-k8s with checkov and kubernetes-validate
 
 run: venv ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
+	@echo "playground: http://localhost:$(PORT)/  (API: http://localhost:$(PORT)/openapi.json)"
 	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app
 
 test: venv k8s-venv ## run the whole test suite (container tests run when a Docker engine is reachable)
@@ -71,6 +72,9 @@ bench: venv train-venv ## start the service on loopback and print the performanc
 
 soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
 	$(PY) -m bench.soak --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
+
+screenshots: venv ## the playground page in each state, desktop and phone, as PNGs in build/screenshots (needs Chromium)
+	$(PY) -m tests.browser.screenshots build/screenshots
 
 model: train-venv ## rebuild the shipped model: prepare -> train (resumable, ~1 h on 2 cores) -> export -> evaluate -> package
 	$(TRAIN_VENV)/bin/python -m training.prepare --data $(DATA_DIR) --out $(WORK)/data

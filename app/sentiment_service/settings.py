@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, ge=1024)
     max_text_chars: int = Field(20_000, ge=1)
     max_batch_texts: int = Field(256, ge=1)
+    # /explain scores the text once per word plus once whole, so this bounds it like a batch of that many texts.
+    explain_max_words: int = Field(100, ge=1, le=1000)
     max_queued_texts: int = Field(_LIMITS.max_queued_texts, ge=1, description="per worker; beyond it requests get 429")
     request_deadline_s: float = Field(_LIMITS.deadline_s, gt=0, le=600)
 
@@ -88,6 +90,8 @@ class Settings(BaseSettings):
     api_keys_file: Path | None = None
     metrics_require_key: bool = False
     cors_origins: Annotated[list[str], NoDecode] = []
+    # The playground page at / (static files, no data of its own); off answers 404 for it and its assets.
+    playground: bool = True
 
     # Logs and build metadata
     log_level: Literal["debug", "info", "warning", "error"] = "info"

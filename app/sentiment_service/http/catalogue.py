@@ -25,6 +25,7 @@ CATALOGUE: dict[str, ErrorKind] = {
     "body_too_large": ErrorKind(413, "the body is over MAX_BODY_BYTES"),
     "text_too_long": ErrorKind(413, "a text is over MAX_TEXT_CHARS"),
     "batch_too_large": ErrorKind(413, "the batch is over MAX_BATCH_TEXTS"),
+    "too_many_words": ErrorKind(413, "the text to explain has more words than EXPLAIN_MAX_WORDS"),
     "unsupported_media_type": ErrorKind(415, "Content-Type is not application/json"),
     "invalid_request": ErrorKind(422, "valid JSON, but not the shape this endpoint takes"),
     "empty_text": ErrorKind(422, "a text is empty or only whitespace"),

@@ -7,7 +7,8 @@ from sentiment_service.http import schemas
 from sentiment_service.http.catalogue import meanings
 
 _MODELS = [schemas.PredictRequest, schemas.BatchPredictRequest, schemas.PredictionOut, schemas.BatchPredictResponse,
-           schemas.ErrorResponse, schemas.HealthResponse, schemas.ReadyResponse, schemas.VersionResponse]
+           schemas.ErrorResponse, schemas.HealthResponse, schemas.ReadyResponse, schemas.VersionResponse,
+           schemas.ExplainRequest, schemas.ExplainResponse]
 
 
 def _ref(model: type[BaseModel]) -> dict:
@@ -30,7 +31,7 @@ def _scoring(summary: str, request: type[BaseModel], response: type[BaseModel]) 
     }}
 
 
-def openapi_document(version: str, max_text_chars: int, max_batch_texts: int) -> dict:
+def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, explain_max_words: int) -> dict:
     """The document for this deployment: the configured limits are part of the contract."""
     _, definitions = models_json_schema([(m, "serialization") for m in _MODELS],
                                         ref_template="#/components/schemas/{model}")
@@ -39,6 +40,11 @@ def openapi_document(version: str, max_text_chars: int, max_batch_texts: int) ->
     texts = schemas_["BatchPredictRequest"]["properties"]["texts"]
     texts["maxItems"] = max_batch_texts
     texts["items"]["maxLength"] = max_text_chars
+    explain_text = schemas_["ExplainRequest"]["properties"]["text"]
+    explain_text["maxLength"] = max_text_chars
+    # Not expressible in JSON Schema; stated for people and read by the playground page.
+    explain_text["description"] += f"; at most {explain_max_words} words"
+    explain_text["x-max-words"] = explain_max_words
     return {
         "openapi": "3.1.0",
         "info": {"title": "Sentiment inference service", "version": version},
@@ -46,6 +52,8 @@ def openapi_document(version: str, max_text_chars: int, max_batch_texts: int) ->
             "/predict": _scoring("Score one text", schemas.PredictRequest, schemas.PredictionOut),
             "/batch-predict": _scoring("Score several texts as one batch", schemas.BatchPredictRequest,
                                        schemas.BatchPredictResponse),
+            "/explain": _scoring("Score one text and how much each word moved every label's probability",
+                                 schemas.ExplainRequest, schemas.ExplainResponse),
             "/health": {"get": {"summary": "Liveness", "responses": {"200": _json(schemas.HealthResponse, "alive")}}},
             "/ready": {"get": {"summary": "Readiness", "responses": {
                 "200": _json(schemas.ReadyResponse, "model loaded and warmed up"), **_errors(503)}}},

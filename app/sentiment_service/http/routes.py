@@ -71,7 +71,8 @@ def version():
 @api.get("/openapi.json")
 def openapi():
     settings = current_state().settings
-    return jsonify(openapi_document(__version__, settings.max_text_chars, settings.max_batch_texts))
+    return jsonify(openapi_document(__version__, settings.max_text_chars, settings.max_batch_texts,
+                                    settings.explain_max_words))
 
 
 @api.get("/metrics")

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from sentiment_service.http.errors import ApiError
+from sentiment_service.predictor.explain import WordSpan, find_words
 
 
 class PredictRequest(BaseModel):
@@ -18,6 +19,12 @@ class BatchPredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     texts: list[Annotated[StrictStr, Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]] = Field(
         min_length=1, description="texts to score together, answered in order")
+
+
+class ExplainRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: StrictStr = Field(description="English text to score and explain word by word; must contain a non-space character",
+                            json_schema_extra={"minLength": 1, "pattern": r"\S"})
 
 
 class ModelRef(BaseModel):
@@ -35,6 +42,19 @@ class PredictionOut(BaseModel):
 
 class BatchPredictResponse(BaseModel):
     predictions: list[PredictionOut]
+
+
+class WordOut(BaseModel):
+    word: str = Field(description="the word, exactly as in the text")
+    start: int = Field(ge=0, description="offset of its first character in the text (Unicode code points)")
+    end: int = Field(ge=0, description="offset just past its last character: text[start:end] == word")
+    contributions: dict[str, float] = Field(
+        description="per label: its probability for the whole text minus its probability without this word; "
+                    "positive means the word pushed towards that label")
+
+
+class ExplainResponse(PredictionOut):
+    words: list[WordOut] = Field(description="every word of the text, in order, each occurrence on its own")
 
 
 class ErrorDetail(BaseModel):
@@ -106,3 +126,17 @@ def parse_batch(body: object, max_chars: int, max_texts: int) -> list[str]:
     for index, text in enumerate(request.texts):
         _check_text(text, max_chars, index)
     return request.texts
+
+
+def parse_explain(body: object, max_chars: int, max_words: int) -> tuple[str, list[WordSpan]]:
+    """Validate an /explain body and return its text and words; raises ApiError 422/413."""
+    try:
+        request = ExplainRequest.model_validate(body)
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    _check_text(request.text, max_chars, None)
+    words = find_words(request.text)
+    if len(words) > max_words:
+        raise ApiError("too_many_words", f"text has {len(words)} words; the limit for /explain is {max_words}",
+                       limit=max_words)
+    return request.text, words

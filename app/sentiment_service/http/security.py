@@ -5,10 +5,13 @@ import hmac
 from flask import Flask, request
 
 from sentiment_service.http.errors import ApiError
+from sentiment_service.http.playground import PAGE_PATHS
 from sentiment_service.settings import Settings
 
 # Probes and the OpenAPI document stay reachable without a key so orchestrators can check the service.
 OPEN_PATHS = {"/health", "/ready", "/openapi.json", "/version"}
+# The playground page and its assets hold no data (a 404 when it is off); the calls they make need the key.
+OPEN_PATHS |= PAGE_PATHS
 
 
 def _presented_key() -> str | None:

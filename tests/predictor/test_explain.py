@@ -1,0 +1,125 @@
+"""Occlusion explanations: word spans, one batched call, every label, and the shipped model's own words."""
+
+import pytest
+
+from sentiment_service.predictor.contract import ModelInfo, Prediction
+from sentiment_service.predictor.explain import explain, find_words, without
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.settings import DEFAULT_MODEL_DIR
+from tests.fakes import FakePredictor
+
+
+class ThreeLabelPredictor(FakePredictor):
+    """negative / neutral / positive, driven by the words "good" and "bad"."""
+
+    def __init__(self):
+        super().__init__()
+        self.info = ModelInfo("three", "1", ("negative", "neutral", "positive"), 32)
+
+    @staticmethod
+    def _one(text: str) -> Prediction:
+        raw = {"negative": 1 + 4 * text.count("bad"), "neutral": 1.0, "positive": 1 + 4 * text.count("good")}
+        total = sum(raw.values())
+        scores = {label: value / total for label, value in raw.items()}
+        label = max(scores, key=scores.get)
+        return Prediction(label, scores[label], scores, truncated=False)
+
+
+@pytest.mark.parametrize("text", [
+    "Ça m'a déçu : le café était froid, mais le gâteau était délicieux.",
+    "東京の ramen était incroyable — naïve façade, 😀 great!",
+    "good good bad good",
+    "don't, won't… it’s fine\tréellement\nyes",
+])
+def test_spans_map_to_the_exact_input_substring(text):
+    words = find_words(text)
+    assert words
+    for word in words:
+        assert text[word.start:word.end] == word.word
+    assert [w.start for w in words] == sorted(w.start for w in words)
+
+
+def test_repeated_words_are_separate_occurrences():
+    text = "good good bad good"
+    words = find_words(text)
+    assert [(w.word, w.start, w.end) for w in words] == [("good", 0, 4), ("good", 5, 9), ("bad", 10, 13), ("good", 14, 18)]
+    assert without(text, words[1]) == "good  bad good"
+
+
+def test_words_keep_apostrophes_and_skip_punctuation_and_emoji():
+    assert [w.word for w in find_words("I don't like it’s 😀 taste!!! l'été")] == ["I", "don't", "like", "it’s", "taste", "l'été"]
+    assert find_words("?! 😀 ...") == []
+
+
+def test_one_predict_call_with_the_text_and_each_variant():
+    predictor = FakePredictor()
+    explanation = explain(predictor, "a good film")
+    assert predictor.calls == [["a good film", " good film", "a  film", "a good "]]
+    assert explanation.prediction.label == "positive"
+    by_word = {w.span.word: w.contributions for w in explanation.words}
+    assert by_word["good"]["positive"] == pytest.approx(0.7)
+    assert by_word["good"]["negative"] == pytest.approx(-0.7)
+    assert by_word["film"] == pytest.approx({"negative": 0.0, "positive": 0.0})
+
+
+def test_every_label_of_the_model_is_reported():
+    explanation = explain(ThreeLabelPredictor(), "a good day, not bad")
+    assert all(set(w.contributions) == {"negative", "neutral", "positive"} for w in explanation.words)
+    by_word = {w.span.word: w.contributions for w in explanation.words}
+    assert by_word["good"]["positive"] > 0 > by_word["good"]["negative"]
+    assert by_word["bad"]["negative"] > 0 > by_word["bad"]["positive"]
+    assert sum(by_word["good"].values()) == pytest.approx(0.0)
+
+
+def test_a_text_without_words_is_scored_alone():
+    predictor = FakePredictor()
+    explanation = explain(predictor, "?!")
+    assert explanation.words == [] and predictor.calls == [["?!"]]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    predictor = OnnxPredictor(DEFAULT_MODEL_DIR)
+    predictor.load()
+    yield predictor
+    predictor.close()
+
+
+@pytest.mark.parametrize("text, top_word", [
+    ("The battery lasts for days and the screen is gorgeous.", "gorgeous"),
+    ("A decent film with a weak ending.", "weak"),
+])
+def test_the_top_weighted_word_is_the_one_a_reader_would_pick(shipped, text, top_word):
+    explanation = explain(shipped, text)
+    label = explanation.prediction.label
+    top = max(explanation.words, key=lambda w: abs(w.contributions[label]))
+    assert top.span.word == top_word and top.contributions[label] > 0.5
+
+
+@pytest.mark.parametrize("text, word, sign", [
+    ("The battery lasts for days and the screen is gorgeous.", "gorgeous", +1),
+    ("A decent film with a weak ending.", "weak", +1),
+    ("A decent film with a weak ending.", "decent", -1),
+    ("It was fine, nothing special.", "nothing", -1),
+])
+def test_removing_a_word_moves_the_probability_as_its_sign_says(shipped, text, word, sign):
+    explanation = explain(shipped, text)
+    label = explanation.prediction.label
+    found = next(w for w in explanation.words if w.span.word == word)
+    contribution = found.contributions[label]
+    assert contribution * sign > 0.03, found
+    alone = shipped.predict([without(text, found.span)])[0]
+    # Positive: the word pushed towards the label, so without it the label is less likely; negative: more.
+    # Scored alone rather than beside its siblings, int8 activations are quantized over a different batch,
+    # which moves probabilities by up to ~0.01: the direction is what must hold.
+    assert (explanation.prediction.scores[label] - alone.scores[label]) * sign > 0
+    assert explanation.prediction.scores[label] - alone.scores[label] == pytest.approx(contribution, abs=0.03)
+
+
+@pytest.mark.parametrize("words", [2, 60])
+def test_short_and_long_texts(shipped, words):
+    sentence = "the service was quick and the staff were kind but the room felt cold and small "
+    text = " ".join((sentence * 5).split()[:words])
+    explanation = explain(shipped, text)
+    assert len(explanation.words) == words
+    assert all(set(w.contributions) == set(shipped.info.labels) for w in explanation.words)
