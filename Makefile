@@ -17,13 +17,14 @@ help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # The virtualenv is rebuilt whenever a requirements file changes.
-$(VENV)/.installed: app/requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: app/requirements.txt requirements-dev.txt bench/requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	# --no-deps: app/requirements.txt is the complete, exact list of what the service runs on.
 	$(PIP) install --quiet --no-deps -r app/requirements.txt
 	$(PIP) install --quiet -r requirements-dev.txt
+	$(PIP) install --quiet -r bench/requirements.txt
 	# The project itself, editable, so `sentiment_service` imports from any directory without path edits.
 	$(PIP) install --quiet --no-deps -e .
 	touch $@
@@ -69,6 +70,9 @@ evaluate: venv ## score a JSONL of {"text","label"} through the service's predic
 
 bench: venv train-venv ## start the service on loopback and print the performance table (minutes)
 	$(PY) -m bench.run
+
+overload: venv ## offer 1x-10x the measured capacity; print goodput, 429/503 shares and latency (a few minutes)
+	$(PY) -m bench.overload
 
 soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
 	$(PY) -m bench.soak --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
