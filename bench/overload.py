@@ -221,7 +221,8 @@ def main() -> int:
     peak = levels[0]["goodput_texts_s"] or float("nan")
     print()
     print(f"deadline {args.deadline_s:.1f} s; capacity {capacity_rps:.1f} req/s; goodput relative to 1x ({peak} texts/s)")
-    print("| offered | goodput texts/s | vs 1x | 200 | 429 | 503 | p50 / p99 of 200s (ms) | p99 to 429 (ms) | slowest /health, /ready (ms) |")
+    print("| offered | goodput texts/s | vs 1x | 200 | 429 | 503 | p50 / p99 of 200s (ms) | p99 to 429 (ms) "
+          "| slowest /health, /ready (ms) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for level in levels:
         probes = level["probe_max_ms"]
