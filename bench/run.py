@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench import repo
 from bench.ceiling import measure_ceiling
+from bench.chart import draw_benchmark
 from bench.image_size import image_size
 from bench.report import render, to_json
 from bench.service import baseline_command, exit_on_sigterm, ours_command, running_server
@@ -138,6 +139,8 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(to_json(results), encoding="utf-8")
     print(f"\nwritten to {args.out}")
+    if not args.quick:
+        print(f"chart: {draw_benchmark(results)}")
     if args.quick:
         print("(--quick: a smoke test of the harness; these numbers are not a measurement)")
     return 0

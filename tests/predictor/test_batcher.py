@@ -76,7 +76,7 @@ def test_a_bad_job_fails_alone():
 def test_full_queue_is_refused_at_once():
     model = SlowModel()
     model.release.clear()  # the model blocks, so the queue fills
-    batcher = make(model, max_queued_texts=4)
+    batcher = make(model, max_queued_texts=5)  # texts being scored count too: 1 + 2 + 2
     threading.Thread(target=batcher.submit, args=(["a"],), daemon=True).start()
     time.sleep(0.1)  # that one is now inside the model
     waiting = [threading.Thread(target=batcher.submit, args=(["b", "c"],), daemon=True) for _ in range(2)]

@@ -1,9 +1,11 @@
 """Dynamic micro-batching: concurrent requests in one worker share one inference call.
 
-One thread owns the model. Request threads tokenize their own texts, pass admission control (see
-admission.py), enqueue a job and wait on a future. The batcher takes every job already queued (never
-waiting when the queue is empty), optionally waits `wait_s` for more once it has company, then scores
-all their texts in length-sorted chunks under a token budget. Errors stay with the job that caused them.
+Request threads tokenize their own texts, pass admission control (see admission.py) and enqueue a job.
+If the model is idle, the request's own thread scores everything queued at once (no hand-off to another
+thread: the common case at low load). Otherwise it wakes the batcher thread and waits on a future; the
+batcher takes every job already queued (never waiting when the queue is empty), optionally waits `wait_s`
+for more once it has company, and scores them as soon as the model is free. Either way, texts are scored
+in length-sorted chunks under a token budget, one caller at a time, and errors stay with their job.
 """
 
 import threading
@@ -37,12 +39,15 @@ class MicroBatcher:
         self.observer = observer
         self.costs = CostModel()
         self._queue: deque[_Job] = deque()
+        # Texts admitted and not yet answered (queued, or waiting for the model, or being scored).
         self._queued_texts = 0
         # Jobs queued or being scored, and their predicted seconds: the backlog a new job waits behind.
         self._waiting_jobs = 0
         self._backlog_s = 0.0
         self._closed = False
         self._cond = threading.Condition()
+        # Held while a thread (the batcher or a request's own) runs the model.
+        self._model_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="micro-batcher", daemon=True)
 
     def start(self) -> None:
@@ -60,6 +65,14 @@ class MicroBatcher:
         encoded = self.model.encode(texts)
         self.observer.tokenized(len(texts), time.perf_counter() - started)
         job = self._admit(encoded)
+        if self._model_lock.acquire(blocking=False):
+            try:
+                self._process(self._take_queued())
+            finally:
+                self._model_lock.release()
+        with self._cond:
+            if self._queue:
+                self._cond.notify()
         # Past the queue deadline the batcher drops the job. This longer wait only bounds a hung inference:
         # a job admitted by an idle worker may itself take longer than the deadline to score.
         timeout_s = self.limits.deadline_s + max(self.limits.deadline_s, 3 * job.cost_s)
@@ -86,7 +99,6 @@ class MicroBatcher:
                 self._queued_texts += len(encoded)
                 self._waiting_jobs += 1
                 self._backlog_s += cost_s
-                self._cond.notify()
         if reason is not None:
             self.observer.refused(reason, backlog_s)
             raise Overloaded(f"this worker has {backlog_s:.2f}s of work waiting ({reason})",
@@ -102,6 +114,13 @@ class MicroBatcher:
         if self._thread.is_alive():
             self._thread.join(timeout_s)
 
+    def _take_queued(self) -> list[_Job]:
+        """Whatever is queued now (up to max_texts), without waiting; may be empty."""
+        with self._cond:
+            jobs: list[_Job] = []
+            self._fill(jobs)
+            return jobs
+
     def _take(self) -> list[_Job] | None:
         with self._cond:
             while not self._queue and not self._closed:
@@ -114,30 +133,36 @@ class MicroBatcher:
             if self.limits.wait_s and len(jobs) > 1:
                 self._cond.wait(self.limits.wait_s)
                 self._fill(jobs)
-            self._queued_texts -= sum(len(j.encoded) for j in jobs)
             return jobs
 
     def _fill(self, jobs: list[_Job]) -> None:
         count = sum(len(j.encoded) for j in jobs)
-        while self._queue and count + len(self._queue[0].encoded) <= self.limits.max_texts:
+        while self._queue and (not jobs or count + len(self._queue[0].encoded) <= self.limits.max_texts):
             job = self._queue.popleft()
             jobs.append(job)
             count += len(job.encoded)
 
     def _run(self) -> None:
         while (jobs := self._take()) is not None:
-            try:
-                self._score(jobs)
-            except Exception as exc:  # never let one bad batch kill the thread that serves the worker
-                for job in jobs:
-                    if not job.future.done():
-                        job.future.set_exception(exc)
-            finally:
-                self._done(jobs)
+            with self._model_lock:
+                self._process(jobs)
+
+    def _process(self, jobs: list[_Job]) -> None:
+        if not jobs:
+            return
+        try:
+            self._score(jobs)
+        except Exception as exc:  # never let one bad batch kill the thread that serves the worker
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_exception(exc)
+        finally:
+            self._done(jobs)
 
     def _done(self, jobs: list[_Job]) -> None:
         with self._cond:
             self._waiting_jobs -= len(jobs)
+            self._queued_texts -= sum(len(j.encoded) for j in jobs)
             self._backlog_s = max(0.0, self._backlog_s - sum(j.cost_s for j in jobs))
         self.observer.backlog(self._backlog_s)
 
