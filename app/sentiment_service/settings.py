@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     batch_max_tokens: int = Field(_LIMITS.max_tokens, ge=64, le=1_000_000)
     batch_wait_ms: float = Field(_LIMITS.wait_s * 1000, ge=0, le=1000)
     cache_size: int = Field(0, ge=0, le=10_000_000)
+    # "binary": answer negative/positive only, renormalised over the two, as two-label clients expect.
+    response_labels: Literal["all", "binary"] = "all"
 
     # Limits and backpressure
     max_body_bytes: int = Field(1_000_000, ge=1024)

@@ -1,5 +1,8 @@
 """The real predictor over the tiny ONNX model: tokenization, padding, softmax, truncation."""
 
+import json
+import shutil
+
 import pytest
 
 from sentiment_service.predictor.contract import NotReady
@@ -53,3 +56,19 @@ def test_cache_returns_identical_predictions(tiny_model_dir):
     first = predictor.predict(["good", "bad"])
     assert predictor.predict(["bad", "good"]) == first[::-1]
     predictor.close()
+
+
+def test_the_manifest_temperature_softens_probabilities(tiny_model_dir, tmp_path):
+    hot = tmp_path / "tempered"
+    shutil.copytree(tiny_model_dir, hot)
+    manifest = json.loads((hot / "manifest.json").read_text())
+    (hot / "manifest.json").write_text(json.dumps({**manifest, "temperature": 4.0}))
+    plain, tempered = OnnxPredictor(tiny_model_dir), OnnxPredictor(hot)
+    for predictor in (plain, tempered):
+        predictor.load()
+    try:
+        [cold], [warm] = plain.predict(["I loved it"]), tempered.predict(["I loved it"])
+        assert warm.label == cold.label and 0.5 < warm.score < cold.score
+    finally:
+        plain.close()
+        tempered.close()

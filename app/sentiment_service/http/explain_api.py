@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, request
 
 from sentiment_service.http.body import read_json
 from sentiment_service.http.request_log import note_scored_texts
-from sentiment_service.http.routes import _model_ref, _shape
+from sentiment_service.http.responses import model_ref, prediction_body
 from sentiment_service.http.schemas import parse_explain
 from sentiment_service.http.state import current_state
 from sentiment_service.predictor.explain import explain as explain_text
@@ -22,7 +22,7 @@ def explain():
     note_scored_texts([text])
     explanation = explain_text(state.predictor, text, words)
     return jsonify({
-        **_shape(explanation.prediction, _model_ref()),
+        **prediction_body(explanation.prediction, model_ref()),
         "words": [{"word": w.span.word, "start": w.span.start, "end": w.span.end, "contributions": w.contributions}
                   for w in explanation.words],
     })

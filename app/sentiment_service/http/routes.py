@@ -7,21 +7,12 @@ from sentiment_service.http.body import read_json
 from sentiment_service.http.errors import ApiError
 from sentiment_service.http.openapi import openapi_document
 from sentiment_service.http.request_log import note_scored_texts
+from sentiment_service.http.responses import model_ref, prediction_body
 from sentiment_service.http.schemas import parse_batch, parse_predict
 from sentiment_service.http.state import current_state
 from sentiment_service.predictor.contract import Prediction
 
 api = Blueprint("api", __name__)
-
-
-def _model_ref() -> dict:
-    info = current_state().predictor.info
-    return {"name": info.name, "version": info.version}
-
-
-def _shape(prediction: Prediction, model: dict) -> dict:
-    return {"label": prediction.label, "score": prediction.score, "scores": prediction.scores,
-            "truncated": prediction.truncated, "model": model}
 
 
 def _score(texts: list[str]) -> list[Prediction]:
@@ -35,15 +26,15 @@ def _score(texts: list[str]) -> list[Prediction]:
 def predict():
     settings = current_state().settings
     text = parse_predict(read_json(request, settings.max_body_bytes), settings.max_text_chars)
-    return jsonify(_shape(_score([text])[0], _model_ref()))
+    return jsonify(prediction_body(_score([text])[0], model_ref()))
 
 
 @api.post("/batch-predict")
 def batch_predict():
     settings = current_state().settings
     texts = parse_batch(read_json(request, settings.max_body_bytes), settings.max_text_chars, settings.max_batch_texts)
-    model = _model_ref()
-    return jsonify({"predictions": [_shape(p, model) for p in _score(texts)]})
+    model = model_ref()
+    return jsonify({"predictions": [prediction_body(p, model) for p in _score(texts)]})
 
 
 @api.get("/health")
@@ -60,12 +51,12 @@ def ready():
         raise ApiError("model_load_failed", state.load_error)
     if not state.predictor.ready:
         raise ApiError("not_ready", "the model is loading")
-    return jsonify({"status": "ready", "model": _model_ref()})
+    return jsonify({"status": "ready", "model": model_ref()})
 
 
 @api.get("/version")
 def version():
-    return jsonify({"version": __version__, "commit": current_state().settings.git_commit, "model": _model_ref()})
+    return jsonify({"version": __version__, "commit": current_state().settings.git_commit, "model": model_ref()})
 
 
 @api.get("/openapi.json")

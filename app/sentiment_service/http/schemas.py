@@ -33,9 +33,11 @@ class ModelRef(BaseModel):
 
 
 class PredictionOut(BaseModel):
-    label: str = Field(description="the most probable label, e.g. positive or negative")
+    label: str = Field(description="the most probable label: negative, neutral or positive (negative or positive "
+                                   "only with RESPONSE_LABELS=binary)")
     score: float = Field(ge=0, le=1, description="probability of `label`")
     scores: dict[str, float] = Field(description="probability of every label")
+    polarity: float = Field(ge=-1, le=1, description="p(positive) - p(negative): a signed score, near 0 for neutral text")
     truncated: bool = Field(description="true when the text was cut to the model's token window")
     model: ModelRef
 

@@ -10,6 +10,9 @@ class ModelInfo:
     version: str
     labels: tuple[str, ...]
     max_length: int
+    # Logits are divided by this before the softmax: fitted on held-out data so that probabilities are
+    # calibrated (the manifest's "temperature"; 1.0 when absent).
+    temperature: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,11 @@ class Prediction:
     score: float
     scores: dict[str, float]
     truncated: bool
+
+    @property
+    def polarity(self) -> float:
+        """p(positive) - p(negative), in [-1, 1]: a signed score near 0 for neutral or mixed text."""
+        return self.scores.get("positive", 0.0) - self.scores.get("negative", 0.0)
 
 
 class Predictor(Protocol):

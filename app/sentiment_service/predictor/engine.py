@@ -81,7 +81,7 @@ class SentimentModel:
         return [to_prediction(self.info, row, e.truncated) for row, e in zip(self.probabilities([e.ids for e in batch]), batch)]
 
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
-        """Pad to the longest sequence in this batch, run the session, softmax the logits."""
+        """Pad to the longest sequence in this batch, run the session, softmax the temperature-scaled logits."""
         longest = max(len(ids) for ids in batch)
         input_ids = np.full((len(batch), longest), self.pad_id, dtype=np.int64)
         attention_mask = np.zeros((len(batch), longest), dtype=np.int64)
@@ -91,7 +91,7 @@ class SentimentModel:
         feed = {"input_ids": input_ids, "attention_mask": attention_mask}
         if self.uses_token_type_ids:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        logits = self.session.run(["logits"], feed)[0].astype(np.float64)
+        logits = self.session.run(["logits"], feed)[0].astype(np.float64) / self.info.temperature
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return exp / exp.sum(axis=1, keepdims=True)
