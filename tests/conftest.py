@@ -4,7 +4,7 @@ import pytest
 
 from sentiment_service.http.factory import create_app
 from sentiment_service.predictor.onnx_predictor import OnnxPredictor
-from sentiment_service.settings import Settings
+from sentiment_service.settings import DEFAULT_MODEL_DIR, Settings
 from tests.fakes import FakePredictor
 from tests.tiny_model import build_tiny_model
 
@@ -26,6 +26,15 @@ def tiny_model_dir(tmp_path_factory):
 def tiny_predictor(tiny_model_dir):
     """The real predictor over the tiny model, loaded once per test module."""
     predictor = OnnxPredictor(tiny_model_dir)
+    predictor.load()
+    yield predictor
+    predictor.close()
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The real predictor over the shipped model, loaded once per test module."""
+    predictor = OnnxPredictor(DEFAULT_MODEL_DIR)
     predictor.load()
     yield predictor
     predictor.close()

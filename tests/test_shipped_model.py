@@ -3,7 +3,6 @@
 import pytest
 
 from sentiment_service.predictor.manifest import load_manifest
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR
 
 OBVIOUS = [
@@ -14,14 +13,6 @@ OBVIOUS = [
     ("best purchase I've made all year :)", "positive"),
     ("worst movie ever, I want my two hours back", "negative"),
 ]
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    predictor = OnnxPredictor(DEFAULT_MODEL_DIR)
-    predictor.load()
-    yield predictor
-    predictor.close()
 
 
 def test_manifest_hashes_match_the_files():

@@ -4,8 +4,6 @@ import pytest
 
 from sentiment_service.predictor.contract import ModelInfo, Prediction
 from sentiment_service.predictor.explain import explain, find_words, without
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
-from sentiment_service.settings import DEFAULT_MODEL_DIR
 from tests.fakes import FakePredictor
 
 
@@ -75,14 +73,6 @@ def test_a_text_without_words_is_scored_alone():
     predictor = FakePredictor()
     explanation = explain(predictor, "?!")
     assert explanation.words == [] and predictor.calls == [["?!"]]
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    predictor = OnnxPredictor(DEFAULT_MODEL_DIR)
-    predictor.load()
-    yield predictor
-    predictor.close()
 
 
 @pytest.mark.parametrize("text, top_word", [
