@@ -13,9 +13,12 @@ class Plan:
     warmup_s: float
     predict_concurrency: tuple[int, ...] = (1, 4, 16, 64)
     batch_sizes: tuple[int, ...] = (1, 8, 64, 256)
-    # Enough requests in flight to keep both workers busy, few enough that batches are not merged much.
-    batch_concurrency: int = 4
-    long_concurrency: int = 4
+    # Keep-alive connections stay with the worker that accepted them, and which worker accepts is random:
+    # with 4 connections on 2 workers the split was 4/0, 3/1 or 2/2 from run to run, so batch-64 measured
+    # 460 texts/s in one run and 890 in another. 16 connections, as a load balancer in front would open,
+    # keep both workers busy in every run.
+    batch_concurrency: int = 16
+    long_concurrency: int = 16
 
 
 def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str]) -> dict:
