@@ -1,0 +1,372 @@
+"""Tables in and out, a chunk at a time: CSV, JSONL and Parquet through pyarrow, memory bounded by the chunk size.
+
+CSV columns are read as text and written back exactly as they were (no type guessing, which could also fail
+half-way through a file when a later block disagrees with the first). JSONL rows keep their JSON types.
+A file that cannot be read as its format raises BadInput with a one-line message; a bad row never does.
+"""
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from sentiment_service.bulk.scoring import ResultColumns, ScoredTexts
+
+FORMATS = ("csv", "jsonl", "parquet")
+EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+# Bytes the CSV parser reads per block. Quoted newlines force single-threaded parsing anyway.
+CSV_BLOCK_BYTES = 1 << 20
+# Parquet output is written in row groups of about this many rows: fewer, bigger groups read faster later.
+PARQUET_ROW_GROUP_ROWS = 65_536
+PARQUET_ROW_GROUP_BYTES = 64 << 20
+ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+class BadInput(Exception):
+    """The input cannot be read as a table with the text column, or the output cannot be written; one line."""
+
+
+@dataclass
+class Chunk:
+    table: pa.Table  # the input rows, every column
+    texts: list[object]  # the text column's raw values (str, None, or whatever the file holds)
+    first_row: int  # 1-based number of its first data row in the input
+
+
+def detect_format(path: Path, given: str | None, option: str = "--format") -> str:
+    """The format given on the command line, or the one the file's extension names; raises BadInput if neither tells."""
+    if given:
+        return given
+    found = EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        raise BadInput(f"cannot tell the format of {path} from its extension; pass {option} with one of {', '.join(FORMATS)}")
+    return found
+
+
+def _rows(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Regroup record batches of any size into tables of `rows` rows (the last one shorter)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        while batch.num_rows:
+            take = batch.slice(0, rows - count)
+            pending.append(take)
+            count += take.num_rows
+            batch = batch.slice(take.num_rows)
+            if count == rows:
+                yield pa.Table.from_batches(pending)
+                pending, count = [], 0
+    if count:
+        yield pa.Table.from_batches(pending)
+
+
+class TableReader:
+    """Base of the three readers: the input columns, progress through the file, and its chunks."""
+
+    schema: pa.Schema | None
+    total_rows: int | None = None
+    malformed_rows = 0  # rows of a CSV with the wrong number of fields: skipped and counted
+    first_malformed = ""
+    _bytes_read = 0
+
+    def __init__(self, path: Path, text_column: str, chunk_rows: int):
+        self.path, self.text_column, self.chunk_rows = path, text_column, chunk_rows
+        try:
+            self.size = path.stat().st_size
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+
+    def fraction_read(self) -> float | None:
+        """How far through the input the reader is, 0..1, or None when unknown."""
+        return min(1.0, self._bytes_read / self.size) if self.size else None
+
+    def chunks(self) -> Iterator[Chunk]:
+        raise NotImplementedError
+
+    def _require_text_column(self, names: list[str]) -> None:
+        if self.text_column not in names:
+            shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+            raise BadInput(f"{self.path} has no column {self.text_column!r} (columns: {shown}); pass --text-column")
+
+
+class CsvReader(TableReader):
+    def __init__(self, path: Path, text_column: str, chunk_rows: int):
+        super().__init__(path, text_column, chunk_rows)
+        try:
+            self._file = path.open("rb")
+            # Only the header is needed here; every column is then read as text.
+            names = pacsv.open_csv(path, read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 16),
+                                   parse_options=self._parse_options()).schema.names
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        except ARROW_ERRORS as exc:
+            raise BadInput(f"{path} is not a readable CSV file: {_first_line(exc)}") from None
+        self._require_text_column(names)
+        self.schema = pa.schema([(name, pa.string()) for name in names])
+
+    def _parse_options(self) -> pacsv.ParseOptions:
+        # Reviews hold line breaks inside quoted fields; a row with the wrong number of fields is skipped, not fatal.
+        return pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=self._skip_malformed)
+
+    def _skip_malformed(self, row) -> str:
+        self.malformed_rows += 1
+        if self.malformed_rows == 1:
+            where = f"line {row.number}" if row.number is not None else "a line"
+            self.first_malformed = f"{where} has {row.actual_columns} fields, the header {row.expected_columns}"
+        return "skip"
+
+    def chunks(self) -> Iterator[Chunk]:
+        convert = pacsv.ConvertOptions(column_types=self.schema, strings_can_be_null=False)
+        options = pacsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES)
+        first_row, self.malformed_rows = 1, 0  # the header check above may have seen some of them already
+        try:
+            with self._file, pacsv.open_csv(self._file, read_options=options, parse_options=self._parse_options(),
+                                            convert_options=convert) as reader:
+                for table in _rows(reader, self.chunk_rows):
+                    self._bytes_read = self._file.tell()
+                    yield Chunk(table, table.column(self.text_column).to_pylist(), first_row)
+                    first_row += table.num_rows
+        except ARROW_ERRORS as exc:
+            raise BadInput(f"{self.path}: cannot read past data row {first_row}: {_first_line(exc)}") from None
+
+
+class JsonlReader(TableReader):
+    def __init__(self, path: Path, text_column: str, chunk_rows: int):
+        super().__init__(path, text_column, chunk_rows)
+        try:
+            self._file = path.open("rb")
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+        self.schema = None  # known from the first chunk
+
+    def chunks(self) -> Iterator[Chunk]:
+        rows: list[dict] = []
+        line_number, first_row = 0, 1
+        with self._file:
+            while line := self._file.readline():
+                line_number += 1
+                if not line.strip():
+                    continue
+                rows.append(self._parse(line, line_number))
+                if len(rows) == self.chunk_rows:
+                    self._bytes_read = self._file.tell()
+                    yield self._chunk(rows, first_row)
+                    first_row, rows = first_row + len(rows), []
+        self._bytes_read = self.size
+        if rows or first_row == 1:
+            yield self._chunk(rows, first_row)
+
+    def _parse(self, line: bytes, number: int) -> dict:
+        try:
+            row = json.loads(line)
+        except ValueError as exc:  # also UnicodeDecodeError
+            raise BadInput(f"{self.path} line {number} is not valid JSON: {exc}") from None
+        if not isinstance(row, dict):
+            raise BadInput(f"{self.path} line {number} is a JSON {type(row).__name__}, not an object: not JSONL rows")
+        return row
+
+    def _chunk(self, rows: list[dict], first_row: int) -> Chunk:
+        names = list(dict.fromkeys(name for row in rows for name in row))
+        if first_row == 1:
+            if not rows:
+                raise BadInput(f"{self.path} has no rows")
+            self._require_text_column(names)
+        texts = [row.get(self.text_column) for row in rows]
+        table = pa.table({name: _json_column([row.get(name) for row in rows]) for name in names})
+        if self.schema is None:
+            self.schema = table.schema
+        return Chunk(table, texts, first_row)
+
+
+def _json_column(values: list[object]) -> pa.Array:
+    """An Arrow array of JSON values; a column mixing types keeps its strings and writes the rest as JSON text."""
+    try:
+        return pa.array(values)
+    except ARROW_ERRORS:
+        return pa.array([v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values],
+                        pa.string())
+
+
+class ParquetReader(TableReader):
+    def __init__(self, path: Path, text_column: str, chunk_rows: int):
+        super().__init__(path, text_column, chunk_rows)
+        try:
+            self._file = pq.ParquetFile(path)
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror or _first_line(exc)}") from None
+        except ARROW_ERRORS as exc:
+            raise BadInput(f"{path} is not a readable Parquet file: {_first_line(exc)}") from None
+        self.schema = self._file.schema_arrow
+        self._require_text_column(self.schema.names)
+        self.total_rows = self._file.metadata.num_rows
+        self._rows_read = 0
+
+    def fraction_read(self) -> float | None:
+        return self._rows_read / self.total_rows if self.total_rows else None
+
+    def chunks(self) -> Iterator[Chunk]:
+        try:
+            for batch in self._file.iter_batches(batch_size=self.chunk_rows):
+                table = pa.Table.from_batches([batch])
+                yield Chunk(table, table.column(self.text_column).to_pylist(), self._rows_read + 1)
+                self._rows_read += batch.num_rows
+        except (OSError, *ARROW_ERRORS) as exc:
+            raise BadInput(f"{self.path}: cannot read past row {self._rows_read}: {_first_line(exc)}") from None
+
+
+READERS = {"csv": CsvReader, "jsonl": JsonlReader, "parquet": ParquetReader}
+
+
+def open_reader(path: Path, fmt: str, text_column: str, chunk_rows: int) -> TableReader:
+    """A reader that has checked the file opens as `fmt` and has the text column; raises BadInput."""
+    if path.is_dir():
+        raise BadInput(f"{path} is a directory, not a file")
+    return READERS[fmt](path, text_column, chunk_rows)
+
+
+def with_results(table: pa.Table, scored: ScoredTexts, columns: ResultColumns) -> pa.Table:
+    """The input rows with the result columns appended (nulls in every result column of an error row)."""
+    failed = scored.failed
+    table = table.append_column(columns.label, pa.array(scored.labels, pa.string()))
+    table = table.append_column(columns.score, pa.array(scored.scores, pa.float64(), mask=failed))
+    for j, name in enumerate(columns.probabilities):
+        table = table.append_column(name, pa.array(scored.probabilities[:, j], pa.float64(), mask=failed))
+    table = table.append_column(columns.truncated, pa.array(scored.truncated, pa.bool_()))
+    return table.append_column(columns.error, pa.array(scored.errors, pa.string()))
+
+
+def result_schema(input_schema: pa.Schema, columns: ResultColumns) -> pa.Schema:
+    arrow = {"string": pa.string(), "double": pa.float64(), "boolean": pa.bool_()}
+    return pa.schema(list(input_schema) + [pa.field(name, arrow[kind]) for name, kind in columns.typed()])
+
+
+class TableWriter:
+    """Writes tables of one schema (fixed by the first) to `path`; later tables are made to fit it or raise BadInput."""
+
+    format = ""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.schema: pa.Schema | None = None
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if self.schema is None:
+            # A column that is null throughout the first chunk gets a type that later values can take.
+            self.schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
+            self._open(self.schema)
+        try:
+            self._write(_conform(table, self.schema, self.rows))
+        except ARROW_ERRORS as exc:
+            raise BadInput(f"cannot write the rows after row {self.rows} as {self.format}: {_first_line(exc)}") from None
+        self.rows += table.num_rows
+
+    def _open(self, schema: pa.Schema) -> None:
+        raise NotImplementedError
+
+    def _write(self, table: pa.Table) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class CsvWriter(TableWriter):
+    format = "csv"
+
+    def _open(self, schema: pa.Schema) -> None:
+        self._writer = pacsv.CSVWriter(str(self.path), schema)
+
+    def _write(self, table: pa.Table) -> None:
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self.schema is not None:
+            self._writer.close()
+
+
+class ParquetWriter(TableWriter):
+    format = "parquet"
+
+    def _open(self, schema: pa.Schema) -> None:
+        self._writer = pq.ParquetWriter(str(self.path), schema)
+        self._pending: list[pa.Table] = []
+
+    def _write(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        rows, size = sum(t.num_rows for t in self._pending), sum(t.nbytes for t in self._pending)
+        if rows >= PARQUET_ROW_GROUP_ROWS or size >= PARQUET_ROW_GROUP_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=PARQUET_ROW_GROUP_ROWS)
+            self._pending = []
+
+    def close(self) -> None:
+        if self.schema is not None:
+            self._flush()
+            self._writer.close()
+
+
+class JsonlWriter(TableWriter):
+    """One JSON object per row. Rows keep whatever columns they have: no schema is imposed across chunks."""
+
+    format = "jsonl"
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self._file = path.open("w", encoding="utf-8")
+
+    def write(self, table: pa.Table) -> None:
+        # Dates, decimals and the like from a Parquet input are written as their text.
+        self._file.writelines(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in table.to_pylist())
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._file.close()
+
+
+WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
+
+
+def open_writer(path: Path, fmt: str) -> TableWriter:
+    return WRITERS[fmt](path)
+
+
+def _conform(table: pa.Table, schema: pa.Schema, rows_before: int) -> pa.Table:
+    """`table` with the columns and types of `schema` (missing columns as nulls); raises BadInput if it cannot fit."""
+    if table.schema.equals(schema):
+        return table
+    extra = [name for name in table.column_names if name not in schema.names]
+    if extra:
+        raise BadInput(f"column {extra[0]!r} first appears after row {rows_before}: CSV and Parquet output need every "
+                       "column in the first chunk of rows; write JSONL instead")
+    columns = []
+    for field in schema:
+        if field.name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, field.type))
+            continue
+        column = table.column(field.name)
+        try:
+            columns.append(column if column.type == field.type else column.cast(field.type))
+        except ARROW_ERRORS:
+            raise BadInput(f"column {field.name!r} changes type from {field.type} to {column.type} after row {rows_before}; "
+                           "write JSONL instead") from None
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def file_mode_for_new_files() -> int:
+    """The mode a newly created file would get under this process's umask (temp files are created 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
