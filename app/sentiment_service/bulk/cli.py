@@ -178,6 +178,7 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
         pool.close()
     except BaseException:
         pool.terminate()
+        writer.discard()
         raise
     finally:
         progress.close()

@@ -5,6 +5,7 @@ half-way through a file when a later block disagrees with the first). JSONL rows
 A file that cannot be read as its format raises BadInput with a one-line message; a bad row never does.
 """
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator
@@ -78,6 +79,7 @@ class TableReader:
         self.path, self.text_column, self.chunk_rows = path, text_column, chunk_rows
         try:
             self.size = path.stat().st_size
+            path.open("rb").close()  # unreadable (permissions) is said now, not after the workers have started
         except OSError as exc:
             raise BadInput(f"cannot read {path}: {exc.strerror}") from None
 
@@ -97,17 +99,31 @@ class TableReader:
 class CsvReader(TableReader):
     def __init__(self, path: Path, text_column: str, chunk_rows: int):
         super().__init__(path, text_column, chunk_rows)
+        self._check_text(path)
         try:
-            self._file = path.open("rb")
             # Only the header is needed here; every column is then read as text.
-            names = pacsv.open_csv(path, read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 16),
-                                   parse_options=self._parse_options()).schema.names
+            with pacsv.open_csv(path, read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 16),
+                                parse_options=self._parse_options()) as header:
+                names = header.schema.names
         except OSError as exc:
             raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
         except ARROW_ERRORS as exc:
             raise BadInput(f"{path} is not a readable CSV file: {_first_line(exc)}") from None
         self._require_text_column(names)
         self.schema = pa.schema([(name, pa.string()) for name in names])
+
+    @staticmethod
+    def _check_text(path: Path) -> None:
+        """Refuse a binary file (Parquet, a zip, ...) by its first bytes, before the CSV parser makes rows of it."""
+        with path.open("rb") as file:
+            head = file.read(1 << 16)
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 3:  # not just a character cut in two by the end of the sample
+                raise BadInput(f"{path} is not a CSV file: byte {exc.start} is not UTF-8 text") from None
+        if b"\0" in head:
+            raise BadInput(f"{path} is not a CSV file: it holds NUL bytes")
 
     def _parse_options(self) -> pacsv.ParseOptions:
         # Reviews hold line breaks inside quoted fields; a row with the wrong number of fields is skipped, not fatal.
@@ -121,14 +137,16 @@ class CsvReader(TableReader):
         return "skip"
 
     def chunks(self) -> Iterator[Chunk]:
-        convert = pacsv.ConvertOptions(column_types=self.schema, strings_can_be_null=False)
+        # An empty field is null, a quoted "" an empty string, and "NA" stays "NA": written back, each is what it was.
+        convert = pacsv.ConvertOptions(column_types=self.schema, null_values=[""], strings_can_be_null=True,
+                                       quoted_strings_can_be_null=False)
         options = pacsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES)
         first_row, self.malformed_rows = 1, 0  # the header check above may have seen some of them already
         try:
-            with self._file, pacsv.open_csv(self._file, read_options=options, parse_options=self._parse_options(),
+            with self.path.open("rb") as file, pacsv.open_csv(file, read_options=options, parse_options=self._parse_options(),
                                             convert_options=convert) as reader:
                 for table in _rows(reader, self.chunk_rows):
-                    self._bytes_read = self._file.tell()
+                    self._bytes_read = file.tell()
                     yield Chunk(table, table.column(self.text_column).to_pylist(), first_row)
                     first_row += table.num_rows
         except ARROW_ERRORS as exc:
@@ -138,23 +156,19 @@ class CsvReader(TableReader):
 class JsonlReader(TableReader):
     def __init__(self, path: Path, text_column: str, chunk_rows: int):
         super().__init__(path, text_column, chunk_rows)
-        try:
-            self._file = path.open("rb")
-        except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
         self.schema = None  # known from the first chunk
 
     def chunks(self) -> Iterator[Chunk]:
         rows: list[dict] = []
         line_number, first_row = 0, 1
-        with self._file:
-            while line := self._file.readline():
+        with self.path.open("rb") as file:
+            while line := file.readline():
                 line_number += 1
                 if not line.strip():
                     continue
                 rows.append(self._parse(line, line_number))
                 if len(rows) == self.chunk_rows:
-                    self._bytes_read = self._file.tell()
+                    self._bytes_read = file.tell()
                     yield self._chunk(rows, first_row)
                     first_row, rows = first_row + len(rows), []
         self._bytes_read = self.size
@@ -187,9 +201,14 @@ def _json_column(values: list[object]) -> pa.Array:
     """An Arrow array of JSON values; a column mixing types keeps its strings and writes the rest as JSON text."""
     try:
         return pa.array(values)
-    except ARROW_ERRORS:
-        return pa.array([v if v is None or isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values],
+    except (*ARROW_ERRORS, UnicodeEncodeError):
+        return pa.array([v if v is None else _valid_text(v) if isinstance(v, str) else json.dumps(v) for v in values],
                         pa.string())
+
+
+def _valid_text(text: str) -> str:
+    """The text with any lone surrogate (from a JSON escape such as \\ud800) replaced by U+FFFD, which Arrow can hold."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 class ParquetReader(TableReader):
@@ -274,6 +293,11 @@ class TableWriter:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def discard(self) -> None:
+        """Close after a failure, ignoring errors: the file is about to be deleted."""
+        with contextlib.suppress(Exception):  # whatever went wrong first is what the user is told
+            self.close()
 
 
 class CsvWriter(TableWriter):
