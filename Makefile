@@ -11,19 +11,21 @@ TRAIN_VENV ?= .venv-train
 DATA_DIR   ?= ../shared/data
 WORK       := training/work
 
-.PHONY: help venv train-venv run test lint evaluate bench soak image model clean
+.PHONY: help venv train-venv run test lint evaluate bench bench-bulk score soak image model clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # The virtualenv is rebuilt whenever a requirements file changes.
-$(VENV)/.installed: app/requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: app/requirements.txt requirements-dev.txt requirements-bulk.txt requirements-spark.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	# --no-deps: app/requirements.txt is the complete, exact list of what the service runs on.
 	$(PIP) install --quiet --no-deps -r app/requirements.txt
 	$(PIP) install --quiet -r requirements-dev.txt
+	# Bulk scoring's extras (pyarrow, tqdm, pyspark, pandas): tested here, never in the image.
+	$(PIP) install --quiet -r requirements-bulk.txt -r requirements-spark.txt
 	# The project itself, editable, so `sentiment_service` imports from any directory without path edits.
 	$(PIP) install --quiet --no-deps -e .
 	touch $@
@@ -56,6 +58,12 @@ evaluate: venv ## score a JSONL of {"text","label"} through the service's predic
 
 bench: venv train-venv ## start the service on loopback and print the performance table (minutes)
 	$(PY) -m bench.run
+
+bench-bulk: venv ## bulk scoring throughput (score command, Spark local mode) against the onnxruntime ceiling (minutes)
+	$(PY) -m bench.bulk
+
+score: venv ## add a sentiment column to a table: make score IN=reviews.csv OUT=scored.csv [TEXT_COLUMN=review]
+	$(PY) -m sentiment_service.bulk score $(IN) $(OUT) --text-column $(or $(TEXT_COLUMN),text)
 
 soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
 	$(PY) -m bench.soak --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}
