@@ -34,7 +34,7 @@ from sentiment_service.settings import available_cpus, load_settings
 
 # Rows per chunk sent to a worker: enough for the length-aware batching to find texts of similar length
 # (it sorts within a chunk), few enough that (2 x workers + 1) chunks in memory stay small.
-DEFAULT_CHUNK_ROWS = 4096
+DEFAULT_CHUNK_ROWS = 1024
 # Chunks queued per worker, so a worker never waits for the parent to read the next one.
 CHUNKS_PER_WORKER = 2
 

@@ -20,8 +20,10 @@ from sentiment_service.bulk.scoring import ResultColumns, ScoredTexts
 
 FORMATS = ("csv", "jsonl", "parquet")
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
-# Bytes the CSV parser reads per block. Quoted newlines force single-threaded parsing anyway.
-CSV_BLOCK_BYTES = 1 << 20
+# Bytes the CSV parser reads per block. The reader reads blocks ahead, so this sets its memory: on a 1 GB CSV of
+# reviews the parent peaked at 173 MB RSS with 1 MB blocks and 101 MB with 256 KB, at no measurable cost in speed
+# (quoted newlines make parsing single-threaded anyway).
+CSV_BLOCK_BYTES = 256 << 10
 # Parquet output is written in row groups of about this many rows: fewer, bigger groups read faster later.
 PARQUET_ROW_GROUP_ROWS = 65_536
 PARQUET_ROW_GROUP_BYTES = 64 << 20
