@@ -15,7 +15,7 @@ import pytest
 
 from sentiment_service.bulk import spark as bulk_spark
 from sentiment_service.bulk.scoring import ResultColumns
-from sentiment_service.bulk.tables import result_schema
+from sentiment_service.bulk.writers import result_schema
 from sentiment_service.predictor.limits import BatchLimits
 from sentiment_service.predictor.onnx_predictor import OnnxPredictor
 from tests.bulk.conftest import SHIPPED_MODEL, SST2_DEV

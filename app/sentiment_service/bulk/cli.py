@@ -23,11 +23,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from sentiment_service.bootstrap import bootstrap
-from sentiment_service.bulk import tables
+from sentiment_service.bulk import tables, writers
 from sentiment_service.bulk.pool import ScoringPool, WorkerFailed
 from sentiment_service.bulk.progress import Progress
 from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts
-from sentiment_service.bulk.tables import BadInput, TableReader, TableWriter
+from sentiment_service.bulk.tables import BadInput, TableReader
+from sentiment_service.bulk.writers import TableWriter
 from sentiment_service.predictor.contract import ModelLoadError
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.settings import available_cpus, load_settings
@@ -136,9 +137,9 @@ def score_file(job: Job, *, progress_interval_s: float = 10.0) -> Summary:
     partial = Path(name)
     summary = Summary()
     try:
-        writer = tables.open_writer(partial, job.target_format)
+        writer = writers.open_writer(partial, job.target_format)
         _run(job, reader, writer, columns, summary, Progress(reader.total_rows, interval_s=progress_interval_s))
-        os.chmod(partial, tables.file_mode_for_new_files())  # mkstemp made it private; the result gets the usual mode
+        os.chmod(partial, writers.file_mode_for_new_files())  # mkstemp made it private; the result gets the usual mode
         os.replace(partial, job.target)
     finally:
         partial.unlink(missing_ok=True)
@@ -156,7 +157,7 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
     def write_oldest() -> None:
         scored = pool.next_result()
         table = waiting.pop(0)
-        writer.write(tables.with_results(table, scored, columns))
+        writer.write(writers.with_results(table, scored, columns))
         summary.add(scored)
         fraction = reader.fraction_read()
         progress.advance(table.num_rows, int(rows_read / fraction) if fraction and reader.total_rows is None else None)
@@ -173,7 +174,7 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
         while waiting:
             write_oldest()
         if writer.schema is None and reader.schema is not None:  # a CSV with a header and no rows: header only
-            writer.write(tables.result_schema(reader.schema, columns).empty_table())
+            writer.write(writers.result_schema(reader.schema, columns).empty_table())
         writer.close()
         pool.close()
     except BaseException:

@@ -1,13 +1,11 @@
-"""Tables in and out, a chunk at a time: CSV, JSONL and Parquet through pyarrow, memory bounded by the chunk size.
+"""Tables in, a chunk at a time: CSV, JSONL and Parquet through pyarrow, memory bounded by the chunk size.
 
 CSV columns are read as text and written back exactly as they were (no type guessing, which could also fail
 half-way through a file when a later block disagrees with the first). JSONL rows keep their JSON types.
 A file that cannot be read as its format raises BadInput with a one-line message; a bad row never does.
 """
 
-import contextlib
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +15,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from sentiment_service.bulk.scoring import ResultColumns, ScoredTexts
-
 FORMATS = ("csv", "jsonl", "parquet")
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 # Bytes the CSV parser reads per block. The reader reads blocks ahead, so this sets its memory: on a 1 GB CSV of
 # reviews the parent peaked at 173 MB RSS with 1 MB blocks and 101 MB with 256 KB, at no measurable cost in speed
 # (quoted newlines make parsing single-threaded anyway).
 CSV_BLOCK_BYTES = 256 << 10
-# Parquet output is written in row groups of about this many rows: fewer, bigger groups read faster later.
-PARQUET_ROW_GROUP_ROWS = 65_536
-PARQUET_ROW_GROUP_BYTES = 64 << 20
 ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
@@ -111,7 +104,7 @@ class CsvReader(TableReader):
         except OSError as exc:
             raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
         except ARROW_ERRORS as exc:
-            raise BadInput(f"{path} is not a readable CSV file: {_first_line(exc)}") from None
+            raise BadInput(f"{path} is not a readable CSV file: {first_line(exc)}") from None
         self._require_text_column(names)
         self.schema = pa.schema([(name, pa.string()) for name in names])
 
@@ -155,7 +148,7 @@ class CsvReader(TableReader):
                     yield Chunk(table, table.column(self.text_column).to_pylist(), first_row)
                     first_row += table.num_rows
         except ARROW_ERRORS as exc:
-            raise BadInput(f"{self.path}: cannot read past data row {first_row}: {_first_line(exc)}") from None
+            raise BadInput(f"{self.path}: cannot read past data row {first_row}: {first_line(exc)}") from None
 
 
 class JsonlReader(TableReader):
@@ -228,9 +221,9 @@ class ParquetReader(TableReader):
         try:
             self._file = pq.ParquetFile(path)
         except OSError as exc:
-            raise BadInput(f"cannot read {path}: {exc.strerror or _first_line(exc)}") from None
+            raise BadInput(f"cannot read {path}: {exc.strerror or first_line(exc)}") from None
         except ARROW_ERRORS as exc:
-            raise BadInput(f"{path} is not a readable Parquet file: {_first_line(exc)}") from None
+            raise BadInput(f"{path} is not a readable Parquet file: {first_line(exc)}") from None
         self.schema = self._file.schema_arrow
         self._require_text_column(self.schema.names)
         self.total_rows = self._file.metadata.num_rows
@@ -246,7 +239,7 @@ class ParquetReader(TableReader):
                 yield Chunk(table, table.column(self.text_column).to_pylist(), self._rows_read + 1)
                 self._rows_read += batch.num_rows
         except (OSError, *ARROW_ERRORS) as exc:
-            raise BadInput(f"{self.path}: cannot read past row {self._rows_read}: {_first_line(exc)}") from None
+            raise BadInput(f"{self.path}: cannot read past row {self._rows_read}: {first_line(exc)}") from None
 
 
 READERS = {"csv": CsvReader, "jsonl": JsonlReader, "parquet": ParquetReader}
@@ -259,149 +252,5 @@ def open_reader(path: Path, fmt: str, text_column: str, chunk_rows: int) -> Tabl
     return READERS[fmt](path, text_column, chunk_rows)
 
 
-def with_results(table: pa.Table, scored: ScoredTexts, columns: ResultColumns) -> pa.Table:
-    """The input rows with the result columns appended (nulls in every result column of an error row)."""
-    failed = scored.failed
-    table = table.append_column(columns.label, pa.array(scored.labels, pa.string()))
-    table = table.append_column(columns.score, pa.array(scored.scores, pa.float64(), mask=failed))
-    for j, name in enumerate(columns.probabilities):
-        table = table.append_column(name, pa.array(scored.probabilities[:, j], pa.float64(), mask=failed))
-    table = table.append_column(columns.truncated, pa.array(scored.truncated, pa.bool_()))
-    return table.append_column(columns.error, pa.array(scored.errors, pa.string()))
-
-
-def result_schema(input_schema: pa.Schema, columns: ResultColumns) -> pa.Schema:
-    arrow = {"string": pa.string(), "double": pa.float64(), "boolean": pa.bool_()}
-    return pa.schema(list(input_schema) + [pa.field(name, arrow[kind]) for name, kind in columns.typed()])
-
-
-class TableWriter:
-    """Writes tables of one schema (fixed by the first) to `path`; later tables are made to fit it or raise BadInput."""
-
-    format = ""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.schema: pa.Schema | None = None
-        self.rows = 0
-
-    def write(self, table: pa.Table) -> None:
-        if self.schema is None:
-            # A column that is null throughout the first chunk gets a type that later values can take.
-            self.schema = pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in table.schema])
-            self._open(self.schema)
-        try:
-            self._write(_conform(table, self.schema, self.rows))
-        except ARROW_ERRORS as exc:
-            raise BadInput(f"cannot write the rows after row {self.rows} as {self.format}: {_first_line(exc)}") from None
-        self.rows += table.num_rows
-
-    def _open(self, schema: pa.Schema) -> None:
-        raise NotImplementedError
-
-    def _write(self, table: pa.Table) -> None:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def discard(self) -> None:
-        """Close after a failure, ignoring errors: the file is about to be deleted."""
-        with contextlib.suppress(Exception):  # whatever went wrong first is what the user is told
-            self.close()
-
-
-class CsvWriter(TableWriter):
-    format = "csv"
-
-    def _open(self, schema: pa.Schema) -> None:
-        self._writer = pacsv.CSVWriter(str(self.path), schema)
-
-    def _write(self, table: pa.Table) -> None:
-        self._writer.write_table(table)
-
-    def close(self) -> None:
-        if self.schema is not None:
-            self._writer.close()
-
-
-class ParquetWriter(TableWriter):
-    format = "parquet"
-
-    def _open(self, schema: pa.Schema) -> None:
-        self._writer = pq.ParquetWriter(str(self.path), schema)
-        self._pending: list[pa.Table] = []
-
-    def _write(self, table: pa.Table) -> None:
-        self._pending.append(table)
-        rows, size = sum(t.num_rows for t in self._pending), sum(t.nbytes for t in self._pending)
-        if rows >= PARQUET_ROW_GROUP_ROWS or size >= PARQUET_ROW_GROUP_BYTES:
-            self._flush()
-
-    def _flush(self) -> None:
-        if self._pending:
-            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=PARQUET_ROW_GROUP_ROWS)
-            self._pending = []
-
-    def close(self) -> None:
-        if self.schema is not None:
-            self._flush()
-            self._writer.close()
-
-
-class JsonlWriter(TableWriter):
-    """One JSON object per row. Rows keep whatever columns they have: no schema is imposed across chunks."""
-
-    format = "jsonl"
-
-    def __init__(self, path: Path):
-        super().__init__(path)
-        self._file = path.open("w", encoding="utf-8")
-
-    def write(self, table: pa.Table) -> None:
-        # Dates, decimals and the like from a Parquet input are written as their text.
-        self._file.writelines(json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in table.to_pylist())
-        self.rows += table.num_rows
-
-    def close(self) -> None:
-        self._file.close()
-
-
-WRITERS = {"csv": CsvWriter, "jsonl": JsonlWriter, "parquet": ParquetWriter}
-
-
-def open_writer(path: Path, fmt: str) -> TableWriter:
-    return WRITERS[fmt](path)
-
-
-def _conform(table: pa.Table, schema: pa.Schema, rows_before: int) -> pa.Table:
-    """`table` with the columns and types of `schema` (missing columns as nulls); raises BadInput if it cannot fit."""
-    if table.schema.equals(schema):
-        return table
-    extra = [name for name in table.column_names if name not in schema.names]
-    if extra:
-        raise BadInput(f"column {extra[0]!r} first appears after row {rows_before}: CSV and Parquet output need every "
-                       "column in the first chunk of rows; write JSONL instead")
-    columns = []
-    for field in schema:
-        if field.name not in table.column_names:
-            columns.append(pa.nulls(table.num_rows, field.type))
-            continue
-        column = table.column(field.name)
-        try:
-            columns.append(column if column.type == field.type else column.cast(field.type))
-        except ARROW_ERRORS:
-            raise BadInput(f"column {field.name!r} changes type from {field.type} to {column.type} after row {rows_before}; "
-                           "write JSONL instead") from None
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-
-
-def file_mode_for_new_files() -> int:
-    """The mode a newly created file would get under this process's umask (temp files are created 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
