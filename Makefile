@@ -11,13 +11,13 @@ TRAIN_VENV ?= .venv-train
 DATA_DIR   ?= ../shared/data
 WORK       := training/work
 
-.PHONY: help venv train-venv run test lint evaluate bench soak screenshots image model clean
+.PHONY: help venv train-venv run test lint evaluate bench bench-bulk overload score soak screenshots image model clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 # The virtualenv is rebuilt whenever a requirements file changes.
-$(VENV)/.installed: app/requirements.txt requirements-dev.txt bench/requirements.txt pyproject.toml
+$(VENV)/.installed: app/requirements.txt requirements-dev.txt bench/requirements.txt requirements-bulk.txt requirements-spark.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
@@ -25,6 +25,8 @@ $(VENV)/.installed: app/requirements.txt requirements-dev.txt bench/requirements
 	$(PIP) install --quiet --no-deps -r app/requirements.txt
 	$(PIP) install --quiet -r requirements-dev.txt
 	$(PIP) install --quiet -r bench/requirements.txt
+	# Bulk scoring's extras (pyarrow, tqdm, pyspark, pandas): tested here, never in the image.
+	$(PIP) install --quiet -r requirements-bulk.txt -r requirements-spark.txt
 	# The project itself, editable, so `sentiment_service` imports from any directory without path edits.
 	$(PIP) install --quiet --no-deps -e .
 	touch $@
@@ -73,6 +75,11 @@ bench: venv train-venv ## start the service on loopback and print the performanc
 
 overload: venv ## offer 1x-10x the measured capacity; print goodput, 429/503 shares and latency (a few minutes)
 	$(PY) -m bench.overload
+bench-bulk: venv ## bulk scoring throughput (score command, Spark local mode) against the onnxruntime ceiling (minutes)
+	$(PY) -m bench.bulk
+
+score: venv ## add a sentiment column to a table: make score IN=reviews.csv OUT=scored.csv [TEXT_COLUMN=review]
+	$(PY) -m sentiment_service.bulk score $(IN) $(OUT) --text-column $(or $(TEXT_COLUMN),text)
 
 soak: venv ## bounded soak test against the real service: make soak DURATION=600 CONCURRENCY=32
 	$(PY) -m bench.soak --duration $${DURATION:-600} --concurrency $${CONCURRENCY:-32}

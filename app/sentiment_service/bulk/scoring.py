@@ -1,0 +1,119 @@
+"""The one scoring step both bulk paths share: raw column values in, the added result columns out.
+
+Values the service would refuse (null, not a string, empty, over the character limit) are not scored: their
+row gets an error code instead. Everything else is scored by the service's own predictor, so long texts are
+cut to the model's token window exactly as /predict cuts them (`truncated` is then true).
+"""
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sentiment_service.predictor.contract import InvalidText, Predictor
+
+# The service's default MAX_TEXT_CHARS: over it /predict answers 413, so bulk scoring writes an error.
+DEFAULT_MAX_TEXT_CHARS = 20_000
+
+# Error codes written in the `error` column. The last two are the service's own codes for the same refusal.
+MISSING_TEXT = "missing_text"
+NOT_A_STRING = "not_a_string"
+INVALID_TEXT = "invalid_text"
+EMPTY_TEXT = "empty_text"
+TEXT_TOO_LONG = "text_too_long"
+
+
+@dataclass(frozen=True)
+class ResultColumns:
+    """Names of the columns bulk scoring adds, in order: label, score, one probability per label, truncated, error."""
+
+    labels: tuple[str, ...]
+    prefix: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.prefix}label"
+
+    @property
+    def score(self) -> str:
+        return f"{self.prefix}score"
+
+    @property
+    def probabilities(self) -> list[str]:
+        return [f"{self.prefix}p_{label}" for label in self.labels]
+
+    @property
+    def truncated(self) -> str:
+        return f"{self.prefix}truncated"
+
+    @property
+    def error(self) -> str:
+        return f"{self.prefix}error"
+
+    def typed(self) -> list[tuple[str, str]]:
+        """(name, kind) for every added column; kind is one of string, double, boolean."""
+        return ([(self.label, "string"), (self.score, "double")] + [(name, "double") for name in self.probabilities]
+                + [(self.truncated, "boolean"), (self.error, "string")])
+
+    def clashes(self, existing: Sequence[str]) -> list[str]:
+        """Added column names the input already has."""
+        return [name for name, _ in self.typed() if name in set(existing)]
+
+
+@dataclass
+class ScoredTexts:
+    """Results for one list of values, row-aligned; error rows have None / NaN in every result field."""
+
+    labels: list[str | None]
+    scores: np.ndarray  # float64 [rows]
+    probabilities: np.ndarray  # float64 [rows, model labels], columns in manifest label order
+    truncated: list[bool | None]
+    errors: list[str | None]
+
+    @property
+    def failed(self) -> np.ndarray:
+        return np.array([e is not None for e in self.errors], dtype=bool)
+
+    def error_counts(self) -> Counter:
+        return Counter(e for e in self.errors if e is not None)
+
+
+def refusal(value: object, max_text_chars: int) -> str | None:
+    """The error code for a value the service would not score, or None for a text to score."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # pandas writes a missing value as NaN
+        return MISSING_TEXT
+    if not isinstance(value, str):
+        return NOT_A_STRING
+    if not value.strip():
+        return EMPTY_TEXT
+    if len(value) > max_text_chars:
+        return TEXT_TOO_LONG
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, e.g. from a JSON "\\ud800" escape: the tokenizer rejects it
+        return INVALID_TEXT
+    return None
+
+
+def score_values(predictor: Predictor, values: Sequence[object], max_text_chars: int = DEFAULT_MAX_TEXT_CHARS) -> ScoredTexts:
+    """Score one column's values in one predictor call (the service's batching splits it); never raises for a bad value."""
+    count, width = len(values), len(predictor.info.labels)
+    errors: list[str | None] = [refusal(v, max_text_chars) for v in values]
+    result = ScoredTexts(labels=[None] * count, scores=np.full(count, np.nan),
+                         probabilities=np.full((count, width), np.nan), truncated=[None] * count, errors=errors)
+    todo = [i for i, e in enumerate(errors) if e is None]
+    while todo:
+        try:
+            predictions = predictor.predict([values[i] for i in todo])
+        except InvalidText as exc:  # anything else the tokenizer refuses: mark that text and score the rest
+            errors[todo.pop(exc.index)] = INVALID_TEXT
+            continue
+        for i, prediction in zip(todo, predictions):
+            result.labels[i] = prediction.label
+            result.scores[i] = prediction.score
+            result.probabilities[i] = [prediction.scores[label] for label in predictor.info.labels]
+            result.truncated[i] = prediction.truncated
+        break
+    return result

@@ -1,0 +1,103 @@
+"""Score a Spark DataFrame with the service's predictor: the same added columns as the score command.
+
+    from sentiment_service.bulk.spark import score_dataframe
+    scored = score_dataframe(df, text_col="review", model_dir="/mnt/models/sentiment-minilm-l6")  # shared storage
+    scored = score_dataframe(df, text_col="review", model_dir="models/sentiment-minilm-l6", ship=True)  # SparkFiles
+
+Built on mapInPandas (Arrow batches). Each Python worker loads one predictor the first time it sees a batch
+and keeps it in a module-level cache for every later batch and task (Spark reuses Python workers), so a model
+is loaded once per task slot, never once per batch. One onnxruntime thread per task slot by default: set
+intra_op_threads to spark.task.cpus if you give tasks more than one core.
+"""
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+from pyspark import SparkFiles
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
+
+from sentiment_service.bootstrap import bootstrap
+from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts, score_values
+from sentiment_service.predictor.contract import Predictor
+from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.settings import DEFAULT_MODEL_DIR, load_settings
+
+SPARK_TYPES = {"string": StringType(), "double": DoubleType(), "boolean": BooleanType()}
+# A model location that names a directory shipped with SparkContext.addFile rather than a path.
+SPARKFILES_SCHEME = "sparkfiles:"
+
+_predictors: dict[tuple[str, int], OnnxPredictor] = {}
+_lock = threading.Lock()
+
+
+def cached_predictor(location: str, intra_op_threads: int = 1) -> Predictor:
+    """This process's loaded predictor for a model location, loaded on first use; raises ModelLoadError."""
+    with _lock:
+        key = (location, intra_op_threads)
+        if key not in _predictors:
+            if not _predictors:
+                bootstrap(load_settings())  # onnxruntime telemetry off, one tokenizer thread: as in the service
+            predictor = OnnxPredictor(resolve_model_dir(location), BatchLimits.offline(), intra_op_threads=intra_op_threads)
+            predictor.load()
+            _predictors[key] = predictor
+        return _predictors[key]
+
+
+def resolve_model_dir(location: str) -> Path:
+    """The local model directory for a location: a path, or sparkfiles:<name> for a directory shipped with addFile."""
+    if location.startswith(SPARKFILES_SCHEME):
+        return Path(SparkFiles.get(location[len(SPARKFILES_SCHEME):]))
+    return Path(location)
+
+
+def ship_model(spark: SparkSession, model_dir: Path) -> str:
+    """Copy a model directory to every executor with SparkFiles; returns the location to score with."""
+    spark.sparkContext.addFile(str(model_dir.resolve()), recursive=True)
+    return SPARKFILES_SCHEME + model_dir.resolve().name
+
+
+def result_struct(input_schema: StructType, columns: ResultColumns) -> StructType:
+    """The output schema: every input field, then the added columns (the score command's names and types)."""
+    return StructType(list(input_schema.fields) + [StructField(name, SPARK_TYPES[kind], True) for name, kind in columns.typed()])
+
+
+def with_results(batch: pd.DataFrame, scored: ScoredTexts, columns: ResultColumns) -> pd.DataFrame:
+    """The batch with the result columns added; nullable pandas types so that an error row gets nulls, not NaN."""
+    failed = scored.failed
+    added = {columns.label: pd.Series(scored.labels, index=batch.index, dtype=object),
+             columns.score: pd.Series(pd.arrays.FloatingArray(scored.scores, failed.copy()), index=batch.index)}
+    for j, name in enumerate(columns.probabilities):
+        added[name] = pd.Series(pd.arrays.FloatingArray(scored.probabilities[:, j].copy(), failed.copy()), index=batch.index)
+    added[columns.truncated] = pd.Series(pd.array(scored.truncated, dtype="boolean"), index=batch.index)
+    added[columns.error] = pd.Series(scored.errors, index=batch.index, dtype=object)
+    return batch.assign(**added)
+
+
+def score_dataframe(df: DataFrame, text_col: str = "text", model_dir: Path | str = DEFAULT_MODEL_DIR, *, ship: bool = False,
+                    prefix: str = "", max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, intra_op_threads: int = 1) -> DataFrame:
+    """df with label, score, p_<label> per model label, truncated and error appended (lazily, like any transformation).
+
+    model_dir must be readable on the driver (its manifest gives the labels). With ship=False every executor
+    reads the same path (shared storage, or a path baked into the executor image); with ship=True it is sent
+    to the executors with SparkContext.addFile. Raises ValueError for a missing text column or a column-name
+    clash, ModelLoadError for a bad model directory.
+    """
+    model_dir = Path(model_dir)
+    columns = ResultColumns(load_manifest(model_dir).info.labels, prefix)
+    if text_col not in df.columns:
+        raise ValueError(f"DataFrame has no column {text_col!r} (columns: {', '.join(df.columns)})")
+    if clashes := columns.clashes(df.columns):
+        raise ValueError(f"DataFrame already has a column named {clashes[0]!r}; pass prefix= (e.g. prefix='pred_')")
+    location = ship_model(df.sparkSession, model_dir) if ship else str(model_dir.resolve())
+
+    def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        predictor = cached_predictor(location, intra_op_threads)
+        for batch in batches:
+            yield with_results(batch, score_values(predictor, batch[text_col].tolist(), max_text_chars), columns)
+
+    return df.mapInPandas(score_batches, result_struct(df.schema, columns))
