@@ -28,7 +28,7 @@ NEUTRAL = LABELS.index("neutral")
 CONFIG = {
     "seed": 13,
     "epochs": 1,
-    # On two CPU cores shared with other work a step of 32 took 2.7-10 s: the schedule ends after this
+    # On two CPU cores shared with other work a step of 32 took 2.7-13 s: the schedule ends after this
     # many steps, i.e. the first max_steps batches of the shuffled epoch (a random 16k of the rows).
     "max_steps": 500,
     "batch_size": 32,
@@ -153,6 +153,8 @@ def main() -> None:
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
+        if state.get("total_steps", total_steps) != total_steps:
+            log(f"schedule length now {total_steps} steps (checkpoint was written under {state.get('total_steps', 'another')})")
         log(f"resumed at step {step}/{total_steps}")
     else:
         log(f"start: {len(examples)} examples, {total_steps} steps ({steps_per_epoch}/epoch max), config {CONFIG}")
@@ -178,9 +180,9 @@ def main() -> None:
         if step % args.checkpoint_every == 0 or step == total_steps:
             tmp = checkpoint.with_suffix(".tmp")
             torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "step": step}, tmp)
+                        "scheduler": scheduler.state_dict(), "step": step, "total_steps": total_steps}, tmp)
             tmp.replace(checkpoint)  # atomic: an interrupted save never corrupts the last good checkpoint
-        if step % (args.checkpoint_every * 4) == 0 or step == total_steps:
+        if step == total_steps:
             dev = {d: round(accuracy(model, tokenizer, [r for r in calib if r["domain"] == d], 128), 4)
                    for d in ("tweets", "sst5")}
             log(f"calibration-slice accuracy at step {step}: {json.dumps(dev)}")
