@@ -89,13 +89,15 @@ soak: venv ## bounded soak test against the real service: make soak DURATION=600
 screenshots: venv ## the playground page in each state, desktop and phone, as PNGs in build/screenshots (needs Chromium)
 	$(PY) -m tests.browser.screenshots build/screenshots
 
-model: train-venv ## rebuild the shipped model: prepare -> train (resumable, ~1 h on 2 cores) -> export -> evaluate -> package
+model: train-venv ## rebuild the shipped model: prepare -> train (resumable, niced) -> export -> quantize -> evaluate -> package
 	$(TRAIN_VENV)/bin/python -m training.prepare --data $(DATA_DIR) --out $(WORK)/data
-	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.train --data $(WORK)/data --out $(WORK)/run
+	HF_HUB_OFFLINE=1 nice -n 19 $(TRAIN_VENV)/bin/python -m training.train --data $(WORK)/data --out $(WORK)/run
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.export --model $(WORK)/run/final --out $(WORK)/onnx
+	$(TRAIN_VENV)/bin/python -m training.quantize --model $(WORK)/onnx/model-int8-dynamic.onnx --out $(WORK)/onnx/model-int8.onnx
 	$(TRAIN_VENV)/bin/python -m training.evaluate --onnx $(WORK)/onnx --data $(WORK)/data --out $(WORK)/report.json
 	$(TRAIN_VENV)/bin/python -m training.package --onnx $(WORK)/onnx --run $(WORK)/run --data $(WORK)/data \
-		--report $(WORK)/report.json --out models/sentiment-minilm-l6
+		--report $(WORK)/report.json $$(test -f $(WORK)/teacher_cost.json && echo --teacher-cost $(WORK)/teacher_cost.json) \
+		--out models/sentiment-minilm-l6
 
 image: ## build the container image (needs a Docker engine)
 	docker build --network host --build-arg VERSION=$(VERSION) \

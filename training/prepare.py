@@ -1,15 +1,26 @@
-"""Build the training mixture and the held-out development sets.
+"""Build the three-way training mixture, the calibration slice and the held-out test sets.
 
     .venv-train/bin/python -m training.prepare --data ../shared/data --out training/work/data
 
-Three domains, so the model is not an SST-2 specialist:
-- SST-2 train phrases (movie reviews). GLUE ships them PTB-tokenised ("does n't", "it 's"); half of
-  them are detokenised so the model also sees text the way people type it.
-- SemEval 2013-2016 tweets, positive/negative only. 2,000 tweets of `twitter-2016test-A` (the organisers'
-  2017 dev gold) are held out for evaluation; the rest is trained on.
-- IMDB reviews (long). 1,000 are held out; 8,000 of the rest are trained on (they cost ~10x a phrase).
+Labels are negative / neutral / positive. Rows carry `"classes": 3` (gold can be neutral) or `"classes": 2`
+(binary sources: their gold is never neutral, so training must not read them as "not neutral"; train.py
+scores them with a loss over negative and positive only).
 
-Writes train.jsonl ({"text","label","domain"}) and dev_<domain>.jsonl, plus prepare_config.json.
+- SemEval 2013-2016 tweets, all three classes. `twitter-2016test-A` (the SemEval 2016 test set) is held out
+  entirely: test_tweets3.jsonl (3-class) and its positive/negative rows as the binary tweet test.
+- SST-5 train sentences, three classes (the neutral middle of movie reviews).
+- SST-2 train phrases, binary. Rows whose text is an SST-5 sentence are dropped (same sentence twice).
+  SST-2 and SST-5 are PTB-tokenised ("does n't"); half of each is detokenised so the model also sees text
+  the way people type it.
+- IMDB reviews, binary and long. 1,000 are held out as a test set.
+
+Sizes are capped so that one epoch trains in about an hour on two shared CPU cores (~2.7 s per step of 32):
+22,000 tweets, 12,000 SST-2 phrases and 2,500 IMDB reviews (a review costs ~10x a tweet) besides all of SST-5.
+
+Before training, a calibration slice is carved from the training sources (tweets, SST-5, IMDB): it is
+never trained on and is not a test set; evaluate.py fits the softmax temperature on it.
+
+Writes train.jsonl ({"text","label","domain","classes"}), calib.jsonl, test_<set>.jsonl, prepare_config.json.
 """
 
 import argparse
@@ -19,10 +30,12 @@ import re
 from pathlib import Path
 
 SEED = 13
-TWEET_DEV_SOURCE = "twitter-2016test-A"
-TWEET_DEV_SIZE = 2000
-IMDB_DEV_SIZE = 1000
-IMDB_TRAIN_SIZE = 8000
+TWEET_TEST_SOURCE = "twitter-2016test-A"
+IMDB_TEST_SIZE = 1000
+IMDB_TRAIN_SIZE = 2500
+TWEET_TRAIN_SIZE = 22000
+SST2_TRAIN_SIZE = 12000
+CALIB_SIZES = {"tweets": 1500, "sst5": 500, "imdb": 500}
 
 # PTB escapes and clitic splits that GLUE's SST-2 text carries.
 PTB_REPLACEMENTS = [
@@ -36,10 +49,15 @@ PTB_REPLACEMENTS = [
 
 
 def detokenize(text: str) -> str:
-    """Undo GLUE's PTB tokenisation so SST-2 reads like ordinary text."""
+    """Undo PTB tokenisation so SST reads like ordinary text."""
     for pattern, replacement in PTB_REPLACEMENTS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def alnum(text: str) -> str:
+    """Comparison key that ignores case, spacing, punctuation and PTB escapes."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"-[lr][rsc]b-", "", text.lower()))
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -53,44 +71,66 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
+def row(text: str, label: str, domain: str, classes: int) -> dict:
+    return {"text": text, "label": label, "domain": domain, "classes": classes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, required=True, help="folder with sst2/, semeval2017/, imdb/")
+    parser.add_argument("--data", type=Path, required=True, help="folder with sst2/, sst5/, semeval2017/, imdb/")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     rng = random.Random(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
 
-    sst2 = read_jsonl(args.data / "sst2" / "train.jsonl")
-    sst2_train = [
-        {"text": detokenize(r["text"]) if rng.random() < 0.5 else r["text"], "label": r["label"], "domain": "sst2"}
-        for r in sst2
-    ]
+    tweets = read_jsonl(args.data / "semeval2017" / "train.jsonl")
+    tweet_test = [{"text": r["text"], "label": r["label"]} for r in tweets if r["source"] == TWEET_TEST_SOURCE]
+    tweet_pool = [row(r["text"], r["label"], "tweets", 3) for r in tweets if r["source"] != TWEET_TEST_SOURCE]
+    rng.shuffle(tweet_pool)
 
-    tweets = [r for r in read_jsonl(args.data / "semeval2017" / "train.jsonl") if r["label"] != "neutral"]
-    dev_pool = [r for r in tweets if r["source"] == TWEET_DEV_SOURCE]
-    rng.shuffle(dev_pool)
-    dev_ids = {r["id"] for r in dev_pool[:TWEET_DEV_SIZE]}
-    tweet_dev = [{"text": r["text"], "label": r["label"]} for r in dev_pool[:TWEET_DEV_SIZE]]
-    tweet_train = [{"text": r["text"], "label": r["label"], "domain": "tweets"} for r in tweets if r["id"] not in dev_ids]
+    sst5 = read_jsonl(args.data / "sst5" / "train.jsonl")
+    sst5_pool = [row(detokenize(r["text"]) if rng.random() < 0.5 else r["text"], r["label"], "sst5", 3) for r in sst5]
+    rng.shuffle(sst5_pool)
+    sst5_keys = {alnum(r["text"]) for r in sst5}
+    sst2 = [r for r in read_jsonl(args.data / "sst2" / "train.jsonl") if alnum(r["text"]) not in sst5_keys]
+    sst2_train = [row(detokenize(r["text"]) if rng.random() < 0.5 else r["text"], r["label"], "sst2", 2) for r in sst2]
+    rng.shuffle(sst2_train)
 
     imdb = read_jsonl(args.data / "imdb" / "train.jsonl")
     rng.shuffle(imdb)
-    imdb_dev = [{"text": r["text"], "label": r["label"]} for r in imdb[:IMDB_DEV_SIZE]]
-    imdb_train = [
-        {"text": r["text"], "label": r["label"], "domain": "imdb"}
-        for r in imdb[IMDB_DEV_SIZE : IMDB_DEV_SIZE + IMDB_TRAIN_SIZE]
-    ]
+    imdb_test = [{"text": r["text"], "label": r["label"]} for r in imdb[:IMDB_TEST_SIZE]]
+    imdb_pool = [row(r["text"], r["label"], "imdb", 2) for r in imdb[IMDB_TEST_SIZE:]]
 
-    train = sst2_train + tweet_train + imdb_train
+    pools = {"tweets": tweet_pool, "sst5": sst5_pool, "imdb": imdb_pool}
+    calib = [r for name, pool in pools.items() for r in pool[: CALIB_SIZES[name]]]
+    train = (tweet_pool[CALIB_SIZES["tweets"]: CALIB_SIZES["tweets"] + TWEET_TRAIN_SIZE] + sst5_pool[CALIB_SIZES["sst5"]:]
+             + sst2_train[:SST2_TRAIN_SIZE]
+             + imdb_pool[CALIB_SIZES["imdb"]: CALIB_SIZES["imdb"] + IMDB_TRAIN_SIZE])
     rng.shuffle(train)
+
     write_jsonl(args.out / "train.jsonl", train)
-    write_jsonl(args.out / "dev_tweets.jsonl", tweet_dev)
-    write_jsonl(args.out / "dev_imdb.jsonl", imdb_dev)
-    write_jsonl(args.out / "dev_sst2.jsonl", read_jsonl(args.data / "sst2" / "dev.jsonl"))
-    counts = {d: sum(r["domain"] == d for r in train) for d in ("sst2", "tweets", "imdb")}
-    config = {"seed": SEED, "train_rows": len(train), "train_by_domain": counts,
-              "dev_rows": {"sst2": 872, "tweets": len(tweet_dev), "imdb": len(imdb_dev)}}
+    write_jsonl(args.out / "calib.jsonl", calib)
+    write_jsonl(args.out / "test_sst2.jsonl", read_jsonl(args.data / "sst2" / "dev.jsonl"))
+    write_jsonl(args.out / "test_tweets3.jsonl", tweet_test)
+    write_jsonl(args.out / "test_tweets.jsonl", [r for r in tweet_test if r["label"] != "neutral"])
+    write_jsonl(args.out / "test_imdb.jsonl", imdb_test)
+
+    def counts(rows: list[dict]) -> dict:
+        out: dict = {}
+        for r in rows:
+            out.setdefault(r.get("domain", "all"), {}).setdefault(r["label"], 0)
+            out[r.get("domain", "all")][r["label"]] += 1
+        return out
+
+    config = {
+        "seed": SEED, "labels": ["negative", "neutral", "positive"],
+        "train_rows": len(train), "train_by_domain_and_label": counts(train),
+        "calib_rows": len(calib), "calib_by_domain_and_label": counts(calib),
+        "sst2_rows_dropped_as_sst5_sentences": 67349 - len(sst2),
+        "test_rows": {"sst2": 872, "tweets3": len(tweet_test), "tweets": sum(r["label"] != "neutral" for r in tweet_test),
+                      "imdb": len(imdb_test)},
+        "tweet_test_source": TWEET_TEST_SOURCE,
+    }
     (args.out / "prepare_config.json").write_text(json.dumps(config, indent=2) + "\n")
     print(json.dumps(config))
 
