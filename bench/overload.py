@@ -22,6 +22,7 @@ import queue
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -37,6 +38,9 @@ from bench.texts import long_texts, short_texts
 MULTIPLES = (1, 2, 4, 10)
 HEADERS = {"Content-Type": "application/json"}
 CHART = repo.ROOT / "docs" / "overload.png"
+# Below the service's KEEPALIVE_S (5 s), as connection pools do, so an idle client never reuses a connection
+# the server is closing.
+IDLE_RECONNECT_S = 4.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ class Outcome:
     status: int  # 0: no answer (connection error or timeout)
     seconds: float
     texts: int
+    error: str = ""
 
 
 @dataclass
@@ -89,6 +94,7 @@ class LevelResult:
             "p99_200_ms": round(percentile([o.seconds * 1000 for o in ok], 99), 1),
             "p99_429_ms": round(percentile([s * 1000 for s in refused], 99), 1) if refused else None,
             "probe_max_ms": {k: round(v, 1) for k, v in self.probe_max_ms.items()},
+            "no_answer": dict(Counter(o.error for o in self.outcomes if o.status == 0)),
         }
 
 
@@ -104,15 +110,20 @@ def client(url: str, jobs: "queue.Queue[tuple[Job, float] | None]", results: lis
     """Takes (job, arrival time) until None; latency counts from the arrival, so client-side waiting counts too."""
     host = urlsplit(url)
     connection = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout_s)
+    last_used = time.monotonic()
     while (item := jobs.get()) is not None:
         job, arrived = item
+        if time.monotonic() - last_used > IDLE_RECONNECT_S:
+            connection.close()  # the server may be closing it (KEEPALIVE_S): a client pool would not reuse it
+        error = ""
         try:
             status = send(connection, job, timeout_s)
-        except (OSError, http.client.HTTPException):
-            status = 0
+        except (OSError, http.client.HTTPException) as exc:
+            status, error = 0, type(exc).__name__
             connection.close()
             connection = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout_s)
-        results.append(Outcome(status, time.monotonic() - arrived, job.texts))
+        results.append(Outcome(status, time.monotonic() - arrived, job.texts, error))
+        last_used = time.monotonic()
     connection.close()
 
 

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
-from sentiment_service.predictor.admission import CostModel, refusal_reason, retry_after_s
+from sentiment_service.predictor.admission import CostModel, estimated_tokens, refusal_reason, retry_after_s
 from sentiment_service.predictor.batching import chunk_by_budget
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
 from sentiment_service.predictor.engine import Encoded, SentimentModel
@@ -61,6 +61,10 @@ class MicroBatcher:
     def submit(self, texts: list[str]) -> list[Prediction]:
         """Tokenize, admit, queue, and wait for the predictions; raises InvalidText, Overloaded,
         DeadlineExceeded, NotReady."""
+        # A first check on the texts' estimated cost refuses an overloaded worker's request before it is
+        # tokenized; the check that reserves a place in the queue uses the exact token counts.
+        max_length = self.model.info.max_length
+        self._refuse_if_overloaded(self.costs.predict_s([estimated_tokens(t, max_length) for t in texts]), len(texts))
         started = time.perf_counter()
         encoded = self.model.encode(texts)
         self.observer.tokenized(len(texts), time.perf_counter() - started)
@@ -81,16 +85,29 @@ class MicroBatcher:
         except FutureTimeout:
             raise DeadlineExceeded(f"no answer within {timeout_s:.1f}s") from None
 
+    def _refusal(self, cost_s: float, texts: int) -> str | None:
+        """Why a job of this cost would be refused now (call with the lock held)."""
+        if self._closed:
+            raise NotReady("worker is shutting down")
+        return refusal_reason(backlog_s=self._backlog_s, cost_s=cost_s, deadline_s=self.limits.deadline_s,
+                              waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
+                              queued_texts=self._queued_texts, texts=texts, max_queued_texts=self.limits.max_queued_texts)
+
+    def _refuse_if_overloaded(self, cost_s: float, texts: int) -> None:
+        with self._cond:
+            reason, backlog_s = self._refusal(cost_s, texts), self._backlog_s
+        if reason is not None:
+            self._refused(reason, backlog_s)
+
+    def _refused(self, reason: str, backlog_s: float) -> None:
+        self.observer.refused(reason, backlog_s)
+        raise Overloaded(f"this worker has {backlog_s:.2f}s of work waiting ({reason})",
+                         retry_after_s=retry_after_s(backlog_s), reason=reason)
+
     def _admit(self, encoded: list[Encoded]) -> _Job:
         cost_s = self.costs.predict_s([len(e.ids) for e in encoded])
         with self._cond:
-            if self._closed:
-                raise NotReady("worker is shutting down")
-            reason = refusal_reason(backlog_s=self._backlog_s, cost_s=cost_s, deadline_s=self.limits.deadline_s,
-                                    waiting_requests=self._waiting_jobs,
-                                    max_waiting_requests=self.limits.max_waiting_requests,
-                                    queued_texts=self._queued_texts, texts=len(encoded),
-                                    max_queued_texts=self.limits.max_queued_texts)
+            reason = self._refusal(cost_s, len(encoded))
             if reason is not None:
                 backlog_s = self._backlog_s
             else:
@@ -100,9 +117,7 @@ class MicroBatcher:
                 self._waiting_jobs += 1
                 self._backlog_s += cost_s
         if reason is not None:
-            self.observer.refused(reason, backlog_s)
-            raise Overloaded(f"this worker has {backlog_s:.2f}s of work waiting ({reason})",
-                             retry_after_s=retry_after_s(backlog_s), reason=reason)
+            self._refused(reason, backlog_s)
         self.observer.backlog(self._backlog_s)
         return job
 
