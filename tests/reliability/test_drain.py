@@ -4,14 +4,17 @@ or have their connection refused (safe to retry), never a reset after the reques
 import errno
 import http.client
 import json
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 import requests
 
-from tests.integration.gunicorn_process import gunicorn_service
+from tests.integration.gunicorn_process import ROOT, free_port, gunicorn_service
 
 pytestmark = pytest.mark.integration
 CLIENTS = 8
@@ -93,3 +96,15 @@ def test_drain_delay_keeps_serving_while_ready_says_503(tmp_path, tiny_model_dir
         assert service.process.wait(30) == 0
         with pytest.raises(requests.ConnectionError):
             requests.get(f"{service.url}/health", timeout=2)
+
+
+def test_sigterm_while_a_worker_is_still_loading_exits_cleanly(tmp_path, tiny_model_dir):
+    """An orchestrator may stop an instance that has not finished starting; that is a clean stop, not a crash."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(tiny_model_dir), "WORKERS": "2",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics-early")}
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.4)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0

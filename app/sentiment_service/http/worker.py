@@ -31,6 +31,9 @@ class DrainingThreadWorker(ThreadWorker):
         if not self.alive or getattr(self, "_draining", False):
             return
         self._draining = True
+        if getattr(self, "wsgi", None) is None:  # still loading its app: it has accepted nothing, so just stop
+            self._stop_accepting()
+            return
         state = state_of(self.wsgi)
         state.drain()
         metrics.DRAINING.set(1)
