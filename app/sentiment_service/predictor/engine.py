@@ -81,7 +81,14 @@ class SentimentModel:
         return [to_prediction(self.info, row, e.truncated) for row, e in zip(self.probabilities([e.ids for e in batch]), batch)]
 
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
-        """Pad to the longest sequence in this batch, run the session, softmax the temperature-scaled logits."""
+        """Softmax of the temperature-scaled logits of one inference call."""
+        logits = self.logits(batch) / self.info.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def logits(self, batch: list[list[int]]) -> np.ndarray:
+        """Pad to the longest sequence in this batch and run the session: raw logits, float64."""
         longest = max(len(ids) for ids in batch)
         input_ids = np.full((len(batch), longest), self.pad_id, dtype=np.int64)
         attention_mask = np.zeros((len(batch), longest), dtype=np.int64)
@@ -91,10 +98,7 @@ class SentimentModel:
         feed = {"input_ids": input_ids, "attention_mask": attention_mask}
         if self.uses_token_type_ids:
             feed["token_type_ids"] = np.zeros_like(input_ids)
-        logits = self.session.run(["logits"], feed)[0].astype(np.float64) / self.info.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return self.session.run(["logits"], feed)[0].astype(np.float64)
 
 
 def to_prediction(info: ModelInfo, row: np.ndarray, truncated: bool) -> Prediction:
