@@ -13,13 +13,26 @@ import pyarrow.parquet as pq
 import pytest
 from onnx import numpy_helper
 
+from sentiment_service.predictor.contract import Prediction
+from sentiment_service.predictor.limits import BatchLimits
 from sentiment_service.predictor.manifest import write_manifest
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR
 from tests.tiny_model import build_graph, build_tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_MODEL = DEFAULT_MODEL_DIR
 SST2_DEV = ROOT.parent / "shared" / "data" / "sst2" / "dev.jsonl"
+
+
+def service_predictions(texts: list[str], model_dir: Path = DEFAULT_MODEL_DIR) -> list[Prediction]:
+    """What the service's own predictor answers for these texts, scored as one call."""
+    predictor = OnnxPredictor(model_dir, BatchLimits.offline())
+    predictor.load()
+    try:
+        return predictor.predict(texts)
+    finally:
+        predictor.close()
 
 
 def write_rows(path: Path, rows: list[dict]) -> Path:

@@ -11,9 +11,7 @@ import pytest
 from sentiment_service.bulk import tables
 from sentiment_service.bulk.cli import Job, score_file
 from sentiment_service.bulk.tables import BadInput
-from sentiment_service.predictor.limits import BatchLimits
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
-from tests.bulk.conftest import ROOT, SHIPPED_MODEL, SST2_DEV, read_rows, run_command, write_rows
+from tests.bulk.conftest import ROOT, SHIPPED_MODEL, SST2_DEV, read_rows, run_command, service_predictions, write_rows
 
 ADDED = ["label", "score", "p_negative", "p_positive", "truncated", "error"]
 ROWS = [{"id": 1, "text": "i loved it", "lang": "en"}, {"id": 2, "text": "terrible waste of money", "lang": "en"},
@@ -168,12 +166,7 @@ def test_shipped_model_end_to_end_matches_the_service_predictor(tmp_path):
         ["a charming and often affecting journey", "the plot is thin and the jokes fall flat", "i loved every minute"] * 20
     source = write_rows(tmp_path / "in.parquet", [{"text": t} for t in texts] + [{"text": None}])
     summary = score_file(job(source, tmp_path / "out.parquet", SHIPPED_MODEL, workers=2, max_text_chars=20_000))
-    predictor = OnnxPredictor(SHIPPED_MODEL, BatchLimits.offline())
-    predictor.load()
-    try:
-        expected = predictor.predict(texts)
-    finally:
-        predictor.close()
+    expected = service_predictions(texts)
     rows = read_rows(tmp_path / "out.parquet")
     assert summary.scored == len(texts) and rows[-1]["error"] == "missing_text"
     for row, prediction in zip(rows, expected):
