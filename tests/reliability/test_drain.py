@@ -58,6 +58,14 @@ def one_request(port: int, tally: Tally) -> bool:
     return True
 
 
+def wait_all_workers_ready(service, workers: int, timeout_s: float = 60) -> None:
+    """/ready answers once one worker is up; a stop during a worker's boot is tested separately below."""
+    deadline = time.monotonic() + timeout_s
+    while sum('"message": "model ready"' in line for line in service.log_lines()) < workers:
+        assert time.monotonic() < deadline, "workers did not all load their model"
+        time.sleep(0.05)
+
+
 def hammer(port: int, tally: Tally, stop_at: float) -> None:
     while time.monotonic() < stop_at and one_request(port, tally):
         pass
@@ -67,6 +75,7 @@ def hammer(port: int, tally: Tally, stop_at: float) -> None:
 def test_sigterm_under_new_connection_load_resets_nothing(tmp_path, tiny_model_dir, run):
     tally = Tally()
     with gunicorn_service(tmp_path, tiny_model_dir, workers=2) as service:
+        wait_all_workers_ready(service, 2)
         port = int(service.url.rsplit(":", 1)[1])
         clients = [threading.Thread(target=hammer, args=(port, tally, time.monotonic() + 15)) for _ in range(CLIENTS)]
         for client in clients:
