@@ -55,10 +55,10 @@ def load_model(onnx_file: Path, tokenizer: Path, workdir: Path, max_length: int)
     return SentimentModel(load_manifest(directory), intra_op_threads=1)
 
 
-def all_logits(model: SentimentModel, ids: list[list[int]], max_tokens: int = 4096) -> np.ndarray:
+def all_logits(model: SentimentModel, ids: list[list[int]], max_tokens: int = 4096, width: int = len(LABELS)) -> np.ndarray:
     """Length-sorted batches (cheap padding); the models scored this way are batch-invariant."""
     order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    out = np.zeros((len(ids), len(LABELS)))
+    out = np.zeros((len(ids), width))
     start = 0
     while start < len(order):
         end = start + 1
@@ -128,6 +128,19 @@ def vader(rows: list[dict], three_way: bool) -> dict:
     return {"macro_recall": round(float(np.mean(recall)), 4), "accuracy": round(float((pred == gold).mean()), 4)}
 
 
+def baseline_accuracy(model_dir: Path, sets: dict[str, list[dict]]) -> dict:
+    """The previous shipped model (two labels) on the same binary test rows, through the service's code."""
+    manifest = load_manifest(model_dir)
+    model = SentimentModel(manifest, intra_op_threads=1)
+    labels = manifest.info.labels
+    result = {"model": f"{manifest.info.name} {manifest.raw['version']}"}
+    for name, rows in (("sst2", sets["sst2"]), ("imdb", sets["imdb"]),
+                       ("tweets", [r for r in sets["tweets3"] if r["label"] != "neutral"])):
+        logits = all_logits(model, [e.ids for e in model.encode([r["text"] for r in rows])], width=len(labels))
+        result[name] = {"accuracy": round(float(np.mean([labels[p] == r["label"] for p, r in zip(logits.argmax(1), rows)])), 4)}
+    return result
+
+
 def batch_invariance(model: SentimentModel, dev: list[list[int]], companions: list[list[int]], seed: int = 0) -> float:
     """Max |p(text alone) - p(text in a batch)| over every dev text, batches of 1-64 mixed texts."""
     alone = [model.probabilities([ids])[0] for ids in dev]
@@ -165,6 +178,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--max-length", type=int, default=256)
+    parser.add_argument("--baseline", type=Path, help="previous shipped model directory, scored on the binary sets")
     args = parser.parse_args()
     sets = {name: read_jsonl(args.data / f"test_{name}.jsonl") for name in ("sst2", "tweets3", "imdb")}
     sets["calib"] = read_jsonl(args.data / "calib.jsonl")
@@ -199,13 +213,15 @@ def main() -> None:
                 part["tweets"] = binary_metrics(logits[kind, "tweets3"][tweet_binary], gold["tweets3"][tweet_binary], t)
                 part["tweets3"] = three_way_metrics(logits[kind, "tweets3"], gold["tweets3"], t)
                 domains = np.array([r["domain"] for r in sets["calib"]])
-                for domain in ("tweets", "sst5", "imdb"):
+                for domain in sorted(set(domains)):
                     inside = domains == domain
-                    metric = binary_metrics if domain == "imdb" else three_way_metrics
+                    metric = binary_metrics if binary_rows[inside].all() else three_way_metrics
                     result = metric(logits[kind, "calib"][inside], gold["calib"][inside], t)
                     part[f"calib_{domain}"] = {"ece": result["ece"], "accuracy": result["accuracy"]}
         report["int8_fp32_agreement"] = {name: round(float((logits["int8", name].argmax(1) == logits["fp32", name].argmax(1)).mean()), 4)
                                          for name in sets}
+        if args.baseline:
+            report["baseline"] = baseline_accuracy(args.baseline, sets)
         report["vader"] = {"sst2": vader(sets["sst2"], False), "imdb": vader(sets["imdb"], False),
                            "tweets": vader([r for r in sets["tweets3"] if r["label"] != "neutral"], False),
                            "tweets3": vader(sets["tweets3"], True)}

@@ -17,6 +17,10 @@ scores them with a loss over negative and positive only).
 Sizes are capped so that one epoch trains in about an hour on two shared CPU cores (~2.7 s per step of 32):
 22,000 tweets, 12,000 SST-2 phrases and 2,500 IMDB reviews (a review costs ~10x a tweet) besides all of SST-5.
 
+With `--seen FILE` (the JSONL an earlier stage trained on, e.g. `prepare_binary.py`'s train.jsonl, when
+training starts from that stage's weights), every text in it is kept out of the test sets and the
+calibration slice: a model is never tested or calibrated on text its starting weights learned.
+
 Before training, a calibration slice is carved from the training sources (tweets, SST-5, IMDB): it is
 never trained on and is not a test set; evaluate.py fits the softmax temperature on it.
 
@@ -35,7 +39,7 @@ IMDB_TEST_SIZE = 1000
 IMDB_TRAIN_SIZE = 2500
 TWEET_TRAIN_SIZE = 22000
 SST2_TRAIN_SIZE = 12000
-CALIB_SIZES = {"tweets": 1500, "sst5": 500, "imdb": 500}
+CALIB_SIZES = {"tweets": 1500, "imdb": 500}
 
 # PTB escapes and clitic splits that GLUE's SST-2 text carries.
 PTB_REPLACEMENTS = [
@@ -79,12 +83,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder with sst2/, sst5/, semeval2017/, imdb/")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seen", type=Path, help="JSONL of texts the starting weights were trained on")
     args = parser.parse_args()
     rng = random.Random(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
+    seen_keys = {alnum(r["text"]) for r in read_jsonl(args.seen)} if args.seen else set()
+
+    def unseen(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if alnum(r["text"]) not in seen_keys]
 
     tweets = read_jsonl(args.data / "semeval2017" / "train.jsonl")
-    tweet_test = [{"text": r["text"], "label": r["label"]} for r in tweets if r["source"] == TWEET_TEST_SOURCE]
+    held_out = unseen([row(r["text"], r["label"], "tweets", 3) for r in tweets if r["source"] == TWEET_TEST_SOURCE])
+    rng.shuffle(held_out)
+    # Calibration tweets come from the held-out year too: every other tweet may be in the starting weights.
+    calib_tweets, tweet_test = held_out[: CALIB_SIZES["tweets"]], [
+        {"text": r["text"], "label": r["label"]} for r in held_out[CALIB_SIZES["tweets"]:]]
     tweet_pool = [row(r["text"], r["label"], "tweets", 3) for r in tweets if r["source"] != TWEET_TEST_SOURCE]
     rng.shuffle(tweet_pool)
 
@@ -98,14 +111,14 @@ def main() -> None:
 
     imdb = read_jsonl(args.data / "imdb" / "train.jsonl")
     rng.shuffle(imdb)
-    imdb_test = [{"text": r["text"], "label": r["label"]} for r in imdb[:IMDB_TEST_SIZE]]
-    imdb_pool = [row(r["text"], r["label"], "imdb", 2) for r in imdb[IMDB_TEST_SIZE:]]
+    imdb_test = unseen([{"text": r["text"], "label": r["label"]} for r in imdb])[:IMDB_TEST_SIZE]
+    test_keys = {alnum(r["text"]) for r in imdb_test}
+    imdb_pool = [row(r["text"], r["label"], "imdb", 2) for r in imdb if alnum(r["text"]) not in test_keys]
 
-    pools = {"tweets": tweet_pool, "sst5": sst5_pool, "imdb": imdb_pool}
-    calib = [r for name, pool in pools.items() for r in pool[: CALIB_SIZES[name]]]
-    train = (tweet_pool[CALIB_SIZES["tweets"]: CALIB_SIZES["tweets"] + TWEET_TRAIN_SIZE] + sst5_pool[CALIB_SIZES["sst5"]:]
-             + sst2_train[:SST2_TRAIN_SIZE]
-             + imdb_pool[CALIB_SIZES["imdb"]: CALIB_SIZES["imdb"] + IMDB_TRAIN_SIZE])
+    calib = calib_tweets + unseen(imdb_pool)[: CALIB_SIZES["imdb"]]
+    calib_ids = {id(r) for r in calib}
+    train = (tweet_pool[:TWEET_TRAIN_SIZE] + sst5_pool + sst2_train[:SST2_TRAIN_SIZE]
+             + [r for r in imdb_pool if id(r) not in calib_ids][:IMDB_TRAIN_SIZE])
     rng.shuffle(train)
 
     write_jsonl(args.out / "train.jsonl", train)
@@ -130,6 +143,7 @@ def main() -> None:
         "test_rows": {"sst2": 872, "tweets3": len(tweet_test), "tweets": sum(r["label"] != "neutral" for r in tweet_test),
                       "imdb": len(imdb_test)},
         "tweet_test_source": TWEET_TEST_SOURCE,
+        "seen": {"file": args.seen.name if args.seen else None, "texts": len(seen_keys)},
     }
     (args.out / "prepare_config.json").write_text(json.dumps(config, indent=2) + "\n")
     print(json.dumps(config))
