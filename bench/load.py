@@ -68,6 +68,9 @@ class LoadResult:
     texts_ok: int
     unfinished_threads: int
     client_cpus: float = 0.0  # CPU the load generator itself used, in cores
+    client: str = "python"  # which load generator: "python" (this module) or "wrk" (bench/wrk.py)
+    # wrk reports percentiles, not each latency (and over every answer, not only the 200s)
+    latency_percentiles_ms: dict[str, float] | None = None
 
     @property
     def ok(self) -> int:
@@ -96,10 +99,11 @@ class LoadResult:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "exceptions": dict(self.exceptions),
             "unfinished_threads": self.unfinished_threads,
+            "client": self.client,
             "client_cpus": round(self.client_cpus, 2),
             "requests_per_s": self.ok / elapsed,
             "texts_per_s": self.texts_ok / elapsed,
-            **latency_summary(self.latencies_ms),
+            **(self.latency_percentiles_ms or latency_summary(self.latencies_ms)),
         }
 
 

@@ -62,15 +62,15 @@ def _long_rows(ours: dict, base: dict | None) -> str:
 
 def _ceiling_rows(ours: dict, ceiling: dict) -> str:
     best = ceiling["texts_per_s"]
-    predict_16 = next((r for r in ours["predict"] if r["concurrency"] == 16), None)
+    predict_rows = [r for r in ours["predict"] if r["concurrency"] in (16, 64)]
     batch_64 = next((r for r in ours["batch_predict"] if r["batch_size"] == 64), None)
     # The ceiling has the CPUs to itself; during our rows the load generator takes some of them.
     header = ["ceiling (no HTTP)", "texts/s", "% of ceiling", "load generator CPUs"]
     rows = [[f"onnxruntime, {ceiling['processes']} processes, batch {ceiling['batch_size']}", _num(best), "100%", "-"],
             ["  (inference only, tokenizing excluded)", _num(ceiling["inference_only_texts_per_s"]), "", ""]]
-    if predict_16:
-        rows.append(["ours /predict c=16", _num(predict_16["texts_per_s"]), _percent(predict_16["texts_per_s"], best),
-                     _num(predict_16.get("client_cpus"), 2)])
+    for row in predict_rows:
+        rows.append([f"ours /predict c={row['concurrency']}", _num(row["texts_per_s"]), _percent(row["texts_per_s"], best),
+                     _num(row.get("client_cpus"), 2)])
     if batch_64:
         rows.append([f"ours /batch-predict batch=64 c={batch_64['concurrency']}", _num(batch_64["texts_per_s"]),
                      _percent(batch_64["texts_per_s"], best), _num(batch_64.get("client_cpus"), 2)])
@@ -100,7 +100,8 @@ def render(results: dict) -> str:
     notes = [f"{meta['cpus']} CPUs, load average {meta['loadavg_at_start']} at start; {meta['workers']} workers each;",
              f"{meta['duration_per_row_s']}s per row (at most {meta['requests_per_row']} requests); texts: {meta['short_texts']};",
              f"long texts: {meta['long_texts']}; baseline: {meta['baseline']};",
-             "the load generator runs on the same CPUs as the server; ratios compare runs made the same way."]
+             f"load generator: {meta.get('client', 'python')} (mixed warm-up: python), on the same CPUs as the server;",
+             "ratios compare runs made the same way."]
     sections = [_predict_rows(ours, base), _batch_rows(ours, base), _long_rows(ours, base)]
     if results.get("ceiling"):
         sections.append(_ceiling_rows(ours, results["ceiling"]))

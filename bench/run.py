@@ -26,6 +26,7 @@ from bench.report import render, to_json
 from bench.service import baseline_command, exit_on_sigterm, ours_command, running_server
 from bench.suite import Plan, measure_server
 from bench.texts import long_texts, short_texts
+from bench.wrk import wrk_available
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.settings import available_cpus
 
@@ -53,6 +54,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ceiling-batch", type=int, default=64, help="most texts per inference call in the ceiling (the service default)")
     parser.add_argument("--image", default="sentiment-service:test", help="image whose size to report")
     parser.add_argument("--base-image", default="python:3.11-slim")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator: wrk where installed (auto, the default), else the Python one")
     parser.add_argument("--out", type=Path, default=repo.RESULTS_DIR / "latest.json")
     args = parser.parse_args()
     defaults = QUICK if args.quick else FULL
@@ -102,7 +105,11 @@ def main() -> int:
     max_length = load_manifest(args.model_dir).info.max_length
     short, short_source = short_texts(args.data)
     long, long_source = long_texts(args.long_data, args.long_count)
-    plan = Plan(duration_s=args.duration_per_row, max_requests=args.requests_per_row, warmup_s=args.warmup_s)
+    client = args.client if args.client != "auto" else ("wrk" if wrk_available() else "python")
+    if client == "python":
+        print("load generator: Python threads (wrk not found); it takes CPU from the server on a small machine")
+    plan = Plan(duration_s=args.duration_per_row, max_requests=args.requests_per_row, warmup_s=args.warmup_s,
+                client=client)
     started = time.time()
     loadavg = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -129,6 +136,7 @@ def main() -> int:
             "short_texts": short_source,
             "long_texts": long_source,
             "baseline": baseline_description,
+            "client": client,
         },
         "ours": ours,
         "baseline": baseline,

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from bench.load import Request, batch_requests, mixed_requests, predict_requests, run_load
 from bench.service import RunningServer
+from bench.wrk import run_wrk
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Plan:
     # keep both workers busy in every run.
     warmup_concurrency: int = 16
     long_concurrency: int = 16
+    # "wrk" (bench/wrk.py) for every row of one kind of request, or "python" (load.py) for all of them.
+    client: str = "python"
 
 
 def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str]) -> dict:
@@ -47,8 +50,13 @@ def measure_server(server: RunningServer, plan: Plan, short: list[str], long: li
 
 def _row(server: RunningServer, label: str, requests: list[Request], plan: Plan, concurrency: int,
          duration_s: float | None = None) -> dict:
-    result = run_load(server.url, requests, concurrency=concurrency, duration_s=duration_s or plan.duration_s,
-                      max_requests=plan.max_requests)
+    duration_s = duration_s or plan.duration_s
+    uniform = len({(r.path, r.texts) for r in requests}) == 1
+    if plan.client == "wrk" and uniform:
+        result = run_wrk(server.url, requests, concurrency=concurrency, duration_s=duration_s)
+    else:
+        result = run_load(server.url, requests, concurrency=concurrency, duration_s=duration_s,
+                          max_requests=plan.max_requests)
     row = result.summary()
     print(f"[{server.name}] {label:<26} {row['requests_per_s']:8.1f} req/s {row['texts_per_s']:9.1f} texts/s "
           f"p99 {row['p99_ms']:8.1f} ms  errors {row['errors']}")
