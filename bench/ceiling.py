@@ -20,18 +20,21 @@ from sentiment_service.predictor.manifest import load_manifest
 LOAD_TIMEOUT_S = 120.0
 
 
-def _chunks(model, texts: list[str], batch_size: int) -> list[list[str]]:
-    """The service's own split (similar lengths, least padding + per-call cost), under its default token budget."""
+def _chunks(model, texts: list[str], batch_size: int, arrival_order: bool) -> list[list[str]]:
+    """The service's own split (similar lengths, least padding + per-call cost), under its default token budget;
+    or, in arrival order, consecutive texts as they come: what a server holding batch_size requests can batch."""
+    if arrival_order:
+        return [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
     lengths = [len(e.ids) for e in model.encode(texts)]
     return [[texts[i] for i in chunk] for chunk in chunk_by_budget(lengths, batch_size, BatchLimits().max_tokens)]
 
 
-def _score_share(model_dir: Path, texts: list[str], batch_size: int, duration_s: float, max_batches: int,
-                 barrier, results) -> None:
+def _score_share(model_dir: Path, texts: list[str], batch_size: int, arrival_order: bool, duration_s: float,
+                 max_batches: int, barrier, results) -> None:
     """Runs in a child process: load the model, wait for the others, score batches until the clock or count ends."""
     try:
         model = SentimentModel(load_manifest(model_dir), intra_op_threads=1)
-        chunks = _chunks(model, texts, batch_size)
+        chunks = _chunks(model, texts, batch_size, arrival_order)
         model.probabilities([e.ids for e in model.encode(max(chunks, key=len))])  # warm-up on the biggest batch
         barrier.wait(LOAD_TIMEOUT_S)
         scored, infer_s, started = 0, 0.0, time.perf_counter()
@@ -53,13 +56,14 @@ def _score_share(model_dir: Path, texts: list[str], batch_size: int, duration_s:
 
 
 def measure_ceiling(model_dir: Path, texts: list[str], *, processes: int, batch_size: int, duration_s: float,
-                    max_batches: int = 1_000_000) -> dict:
+                    max_batches: int = 1_000_000, arrival_order: bool = False) -> dict:
     """Total texts/s of `processes` processes scoring `texts` split evenly between them."""
     # spawn, not fork: a child must not inherit any onnxruntime state from this process.
     context = multiprocessing.get_context("spawn")
     barrier, results = context.Barrier(processes), context.Queue()
     children = [context.Process(target=_score_share, daemon=True,
-                                args=(model_dir, texts[i::processes], batch_size, duration_s, max_batches, barrier, results))
+                                args=(model_dir, texts[i::processes], batch_size, arrival_order, duration_s, max_batches,
+                                      barrier, results))
                 for i in range(processes)]
     try:
         for child in children:
@@ -78,6 +82,7 @@ def measure_ceiling(model_dir: Path, texts: list[str], *, processes: int, batch_
     return {
         "processes": processes,
         "batch_size": batch_size,
+        "arrival_order": arrival_order,
         "intra_op_threads": 1,
         "texts": total,
         "elapsed_s": round(slowest, 3),

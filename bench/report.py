@@ -68,6 +68,10 @@ def _ceiling_rows(ours: dict, ceiling: dict) -> str:
     header = ["ceiling (no HTTP)", "texts/s", "% of ceiling", "load generator CPUs"]
     rows = [[f"onnxruntime, {ceiling['processes']} processes, batch {ceiling['batch_size']}", _num(best), "100%", "-"],
             ["  (inference only, tokenizing excluded)", _num(ceiling["inference_only_texts_per_s"]), "", ""]]
+    if ceiling.get("c16_batches"):
+        small = ceiling["c16_batches"]
+        rows.append([f"  batches of {small['batch_size']} in arrival order (what 16 clients allow)", _num(small["texts_per_s"]),
+                     _percent(small["texts_per_s"], best), ""])
     for row in predict_rows:
         rows.append([f"ours /predict c={row['concurrency']}", _num(row["texts_per_s"]), _percent(row["texts_per_s"], best),
                      _num(row.get("client_cpus"), 2)])

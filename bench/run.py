@@ -121,6 +121,11 @@ def main() -> int:
     print(f"[ceiling] {args.workers} processes, batch {args.ceiling_batch}, {args.duration_per_row:.0f}s")
     ceiling = measure_ceiling(args.model_dir, short, processes=args.workers, batch_size=args.ceiling_batch,
                               duration_s=args.duration_per_row)
+    # What 16 clients allow: each worker holds at most 16 / workers requests, in the order they came.
+    per_worker = max(1, 16 // args.workers)
+    print(f"[ceiling] {args.workers} processes, batches of {per_worker} in arrival order, {args.duration_per_row:.0f}s")
+    ceiling["c16_batches"] = measure_ceiling(args.model_dir, short, processes=args.workers, batch_size=per_worker,
+                                             duration_s=args.duration_per_row, arrival_order=True)
     results = {
         "meta": {
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
