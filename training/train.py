@@ -198,7 +198,7 @@ def main() -> None:
             tmp.replace(checkpoint)  # atomic: an interrupted save never corrupts the last good checkpoint
         if step == total_steps:
             dev = {d: round(accuracy(model, tokenizer, [r for r in calib if r["domain"] == d], 128), 4)
-                   for d in ("tweets", "sst5")}
+                   for d in sorted({r["domain"] for r in calib})}
             log(f"calibration-slice accuracy at step {step}: {json.dumps(dev)}")
 
     final = args.out / "final"
