@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from sentiment_service.bulk.columns import bool_array, float_array, string_array
 from sentiment_service.bulk.scoring import ResultColumns, ScoredTexts
@@ -91,6 +90,8 @@ class ParquetWriter(TableWriter):
     format = "parquet"
 
     def _open(self, schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq  # here, not at the top: see tables.ParquetReader
+
         self._writer = pq.ParquetWriter(str(self.path), schema)
         self._pending: list[pa.Table] = []
 
