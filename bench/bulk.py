@@ -71,12 +71,13 @@ def load_texts(path: Path, rows: int) -> tuple[list[str], str]:
 
 
 class TreeMemory:
-    """Samples the summed RSS of a process and all its descendants until stopped; keeps the peak."""
+    """Samples the summed RSS and PSS of a process and all its descendants until stopped; keeps the peaks, and
+    each process's RSS and PSS in the sample where the summed RSS peaked, by role (parent, worker, tracker)."""
 
     def __init__(self, pid: int, interval_s: float = 0.1):
         self.pid, self.interval_s = pid, interval_s
         self.peak_mb, self.peak_processes, self.peak_pss_mb = 0.0, 0, 0.0
-        self.peak_by_process: dict[int, float | None] = {}
+        self.peak_by_process: dict[str, dict[str, float]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -88,17 +89,37 @@ class TreeMemory:
                 pid = frontier.pop()
                 pids.append(pid)
                 frontier.extend(child_pids(pid))
-            total = sum(r for r in (rss_mb(p) for p in pids) if r is not None)
-            if total > self.peak_mb:
-                self.peak_mb, self.peak_processes = total, len(pids)
-                self.peak_by_process = {p: rss_mb(p) for p in pids}
+            rss = {p: rss_mb(p) or 0.0 for p in pids}
             # RSS counts shared library pages once per process; PSS splits them between the processes sharing them.
-            self.peak_pss_mb = max(self.peak_pss_mb, sum(pss_mb(p) for p in pids))
+            pss = {p: pss_mb(p) for p in pids}
+            self.peak_pss_mb = max(self.peak_pss_mb, sum(pss.values()))
+            if sum(rss.values()) > self.peak_mb:
+                self.peak_mb, self.peak_processes = sum(rss.values()), len(pids)
+                roles = _roles(self.pid, pids)
+                self.peak_by_process = {roles[p]: {"rss_mb": round(rss[p], 1), "pss_mb": round(pss[p], 1)} for p in pids}
 
     def stop(self) -> float:
         self._stop.set()
         self._thread.join()
         return self.peak_mb
+
+
+def _roles(parent: int, pids: list[int]) -> dict[int, str]:
+    """A name for each process of the score command's tree: parent, resource tracker, worker 1, worker 2, ..."""
+    roles, workers = {}, 0
+    for pid in sorted(pids):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            command = b""
+        if pid == parent:
+            roles[pid] = "parent"
+        elif b"resource_tracker" in command:
+            roles[pid] = "resource tracker"
+        else:
+            workers += 1
+            roles[pid] = f"worker {workers}"
+    return roles
 
 
 def pss_mb(pid: int) -> float:
@@ -129,7 +150,7 @@ def score_command(source: Path, target: Path, args: argparse.Namespace, *, text_
     peak = memory.stop()
     return {"exit_code": process.returncode, "elapsed_s": round(elapsed, 2), "peak_rss_mb": round(peak, 1),
             "peak_pss_mb": round(memory.peak_pss_mb, 1), "processes": memory.peak_processes,
-            "peak_rss_by_process_mb": sorted(round(r or 0, 1) for r in memory.peak_by_process.values()), "summary": stdout.strip()}
+            "peak_by_process": memory.peak_by_process, "summary": stdout.strip()}
 
 
 def measure_cli(texts: list[str], args: argparse.Namespace, workdir: Path) -> dict:
@@ -216,9 +237,11 @@ def render(results: dict) -> str:
         lines.append(f"score command peak memory, whole process tree: RSS {cli['peak_rss_mb']:.0f} MB, PSS {cli['peak_pss_mb']:.0f} MB")
     if results.get("rss"):
         rss = results["rss"]
-        lines.append(f"peak memory scoring a {rss['input_mb']} MB CSV: RSS {rss['peak_rss_mb']:.0f} MB (per process "
-                     f"{rss['peak_rss_by_process_mb']}), PSS {rss['peak_pss_mb']:.0f} MB; run "
-                     f"{'completed' if rss['exit_code'] == 0 else 'stopped with Ctrl-C'} after {rss['elapsed_s']:.0f} s")
+        lines.append(f"peak memory scoring a {rss['input_mb']} MB CSV: RSS {rss['peak_rss_mb']:.0f} MB, PSS "
+                     f"{rss['peak_pss_mb']:.0f} MB; run {'completed' if rss['exit_code'] == 0 else 'stopped with Ctrl-C'} "
+                     f"after {rss['elapsed_s']:.0f} s, {rss['summary'] or 'no summary'}")
+        lines += [f"  {role:<17} RSS {m['rss_mb']:6.1f} MB  PSS {m['pss_mb']:6.1f} MB  (at the RSS peak)"
+                  for role, m in rss["peak_by_process"].items()]
     return "\n".join(lines)
 
 

@@ -42,3 +42,33 @@ def test_the_service_and_the_score_workers_never_import_table_libraries():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+PARENT_CSV_RUN = """
+import sys
+from pathlib import Path
+import numpy as np
+from sentiment_service.bulk import cli, tables, writers
+from sentiment_service.bulk.scoring import ResultColumns, ScoredTexts
+
+source, target = Path(sys.argv[1]), Path(sys.argv[2])
+reader, writer = tables.open_reader(source, "csv", "text", 1024), writers.open_writer(target, "csv")
+scored = ScoredTexts(["positive", None], np.array([0.9, np.nan]), np.array([[0.1, 0.9], [np.nan, np.nan]]),
+                     [False, None], [None, "missing_text"])
+for chunk in reader.chunks():
+    writer.write(writers.with_results(chunk.table, scored, ResultColumns(("negative", "positive"))))
+writer.close()
+print(sorted(m for m in sys.modules if m in {"pandas", "pyarrow.compute", "pyarrow.parquet"}))
+"""
+
+
+def test_a_csv_run_keeps_pandas_and_unused_arrow_modules_out_of_the_parent(tmp_path):
+    """Each would cost the parent RSS: pandas about 55 MB, pyarrow.compute and pyarrow.parquet about 10 MB each."""
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("id,text\n1,good\n2,\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", PARENT_CSV_RUN, str(source), str(target)], capture_output=True,
+                            text=True, timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert target.read_text(encoding="utf-8").splitlines()[1:] == ['"1","good","positive",0.9,0.1,0.9,false,',
+                                                                  '"2",,,,,,,"missing_text"']

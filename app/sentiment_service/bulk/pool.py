@@ -26,12 +26,11 @@ def worker_main(model_dir: str, intra_op_threads: int, max_text_chars: int, task
     # Ctrl-C reaches the whole process group; the parent decides what it means and stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Imported here, not at the top: the parent imports this module too and must not load onnxruntime.
-    from sentiment_service.predictor.limits import BatchLimits
-    from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+    from sentiment_service.bulk.predictor import bulk_predictor
 
     try:
         # One onnxruntime thread per process, one process per CPU: the layout the service's benchmark found fastest.
-        predictor = OnnxPredictor(Path(model_dir), BatchLimits.offline(), intra_op_threads=intra_op_threads)
+        predictor = bulk_predictor(Path(model_dir), intra_op_threads)
         predictor.load()
     except Exception as exc:  # reported to the parent, which stops the run
         results.put((_LOAD_FAILED, f"a worker could not load the model: {exc}"))

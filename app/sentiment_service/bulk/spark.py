@@ -20,9 +20,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
 from sentiment_service.bootstrap import bootstrap
+from sentiment_service.bulk.predictor import bulk_predictor
 from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts, score_values
 from sentiment_service.predictor.contract import Predictor
-from sentiment_service.predictor.limits import BatchLimits
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.predictor.onnx_predictor import OnnxPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR, load_settings
@@ -42,7 +42,7 @@ def cached_predictor(location: str, intra_op_threads: int = 1) -> Predictor:
         if key not in _predictors:
             if not _predictors:
                 bootstrap(load_settings())  # onnxruntime telemetry off, one tokenizer thread: as in the service
-            predictor = OnnxPredictor(resolve_model_dir(location), BatchLimits.offline(), intra_op_threads=intra_op_threads)
+            predictor = bulk_predictor(resolve_model_dir(location), intra_op_threads)
             predictor.load()
             _predictors[key] = predictor
         return _predictors[key]

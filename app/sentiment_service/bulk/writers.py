@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
+from sentiment_service.bulk.columns import bool_array, float_array, string_array
 from sentiment_service.bulk.scoring import ResultColumns, ScoredTexts
 from sentiment_service.bulk.tables import ARROW_ERRORS, BadInput, first_line
 
@@ -22,13 +22,13 @@ PARQUET_ROW_GROUP_BYTES = 64 << 20
 
 def with_results(table: pa.Table, scored: ScoredTexts, columns: ResultColumns) -> pa.Table:
     """The input rows with the result columns appended (nulls in every result column of an error row)."""
-    failed = scored.failed
-    table = table.append_column(columns.label, pa.array(scored.labels, pa.string()))
-    table = table.append_column(columns.score, pa.array(scored.scores, pa.float64(), mask=failed))
+    scored_rows = ~scored.failed
+    table = table.append_column(columns.label, string_array(scored.labels))
+    table = table.append_column(columns.score, float_array(scored.scores, scored_rows))
     for j, name in enumerate(columns.probabilities):
-        table = table.append_column(name, pa.array(scored.probabilities[:, j], pa.float64(), mask=failed))
-    table = table.append_column(columns.truncated, pa.array(scored.truncated, pa.bool_()))
-    return table.append_column(columns.error, pa.array(scored.errors, pa.string()))
+        table = table.append_column(name, float_array(scored.probabilities[:, j], scored_rows))
+    table = table.append_column(columns.truncated, bool_array(scored.truncated))
+    return table.append_column(columns.error, string_array(scored.errors))
 
 
 def result_schema(input_schema: pa.Schema, columns: ResultColumns) -> pa.Schema:
@@ -90,6 +90,8 @@ class ParquetWriter(TableWriter):
     format = "parquet"
 
     def _open(self, schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq  # here, not at the top: see tables.ParquetReader
+
         self._writer = pq.ParquetWriter(str(self.path), schema)
         self._pending: list[pa.Table] = []
 

@@ -15,10 +15,11 @@ WARM_UP_TEXTS = ["warm-up", "a slightly longer warm-up sentence, so that a secon
 
 class OnnxPredictor:
     def __init__(self, model_dir: Path, limits: BatchLimits | None = None, *, intra_op_threads: int = 1,
-                 cache_size: int = 0, observer: InferenceObserver | None = None):
+                 cache_size: int = 0, observer: InferenceObserver | None = None, mem_pattern: bool = True):
         self.model_dir = model_dir
         self.limits = limits or BatchLimits()
         self._intra_op_threads = intra_op_threads
+        self._mem_pattern = mem_pattern  # see engine.session_options
         self._observer = observer or NullObserver()
         self._cache = PredictionCache(cache_size) if cache_size else None
         self._batcher: MicroBatcher | None = None
@@ -29,7 +30,7 @@ class OnnxPredictor:
     def load(self) -> None:
         """Verify the manifest, open the model, start the batcher, run a warm-up; raises ModelLoadError."""
         manifest = load_manifest(self.model_dir)
-        model = SentimentModel(manifest, self._intra_op_threads)
+        model = SentimentModel(manifest, self._intra_op_threads, mem_pattern=self._mem_pattern)
         self.info = manifest.info
         model.predict(model.encode(WARM_UP_TEXTS))
         self._batcher = MicroBatcher(model, self.limits, self._observer)
