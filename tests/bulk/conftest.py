@@ -13,9 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from onnx import numpy_helper
 
-from sentiment_service.bulk.predictor import bulk_predictor
 from sentiment_service.predictor.contract import Prediction
+from sentiment_service.predictor.limits import BatchLimits
 from sentiment_service.predictor.manifest import write_manifest
+from sentiment_service.predictor.onnx_predictor import OnnxPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR
 from tests.tiny_model import build_graph, build_tokenizer
 
@@ -25,8 +26,9 @@ SST2_DEV = ROOT.parent / "shared" / "data" / "sst2" / "dev.jsonl"
 
 
 def service_predictions(texts: list[str], model_dir: Path = DEFAULT_MODEL_DIR) -> list[Prediction]:
-    """What the service's own predictor, set up as bulk scoring sets it up, answers for these texts in one call."""
-    predictor = bulk_predictor(model_dir)
+    """What the service's own predictor answers for these texts, scored as one call with the service's batching
+    (a 2048-token budget, where bulk scoring uses 512: the shipped model is batch-invariant, so the answers agree)."""
+    predictor = OnnxPredictor(model_dir, BatchLimits.offline())
     predictor.load()
     try:
         return predictor.predict(texts)
