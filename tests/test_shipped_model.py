@@ -1,9 +1,10 @@
-"""The model that ships in the repository and the image: intact, loadable, and sane on obvious cases."""
+"""The model that ships in the repository and the image: intact, three-way, calibrated, and sane on obvious cases."""
 
 import pytest
 
+from sentiment_service.http.factory import create_app
 from sentiment_service.predictor.manifest import load_manifest
-from sentiment_service.settings import DEFAULT_MODEL_DIR
+from sentiment_service.settings import DEFAULT_MODEL_DIR, Settings
 
 OBVIOUS = [
     ("I loved it", "positive"),
@@ -12,22 +13,48 @@ OBVIOUS = [
     ("The product broke after two days and support never answered.", "negative"),
     ("best purchase I've made all year :)", "positive"),
     ("worst movie ever, I want my two hours back", "negative"),
+    ("The meeting is at 3 pm on Tuesday.", "neutral"),
+    ("The store opens at 9 am and closes at 6 pm.", "neutral"),
+    ("The report has twelve pages.", "neutral"),
 ]
 
 
 def test_manifest_hashes_match_the_files():
     manifest = load_manifest(DEFAULT_MODEL_DIR)  # raises if any hash differs
     assert manifest.info.name == "sentiment-minilm-l6"
-    assert manifest.info.labels == ("negative", "positive")
+    assert manifest.info.labels == ("negative", "neutral", "positive")
     assert manifest.raw["base_model"]["license"] == "Apache-2.0"
-    assert {"accuracy", "int8_fp32_agreement_sst2"} <= set(manifest.raw["metrics"])
+
+
+def test_manifest_carries_the_fitted_temperature_and_the_invariance_measurement():
+    manifest = load_manifest(DEFAULT_MODEL_DIR)
+    assert manifest.info.temperature == manifest.raw["metrics"]["temperature"]
+    assert 0.25 <= manifest.info.temperature <= 4.0
+    assert manifest.raw["batch_invariant"] is True
+    assert manifest.raw["metrics"]["batch_invariance_max_abs_diff_sst2"]["int8"] <= 1e-4
 
 
 @pytest.mark.parametrize("text, label", OBVIOUS)
 def test_obvious_cases(shipped, text, label):
     prediction = shipped.predict([text])[0]
     assert prediction.label == label
-    assert prediction.score > 0.8
+    assert prediction.score > 0.5
+
+
+def test_polarity_is_near_zero_for_a_neutral_statement_and_signed_otherwise(shipped):
+    neutral, good, bad = shipped.predict(["The meeting is at 3 pm on Tuesday.", "I loved it", "terrible, a waste of money"])
+    assert abs(neutral.polarity) < 0.5
+    assert good.polarity > 0.5 and bad.polarity < -0.5
+
+
+def test_two_label_clients_get_two_labels_from_the_shipped_model(shipped):
+    client = create_app(Settings(response_labels="binary"), shipped, load_in_background=False).test_client()
+    body = client.post("/batch-predict", json={"texts": ["I loved it", "The meeting is at 3 pm on Tuesday."]}).get_json()
+    for prediction in body["predictions"]:
+        assert prediction["label"] in {"negative", "positive"}
+        assert set(prediction["scores"]) == {"negative", "positive"}
+        assert prediction["scores"]["negative"] + prediction["scores"]["positive"] == pytest.approx(1.0, abs=1e-6)
+    assert body["predictions"][0]["label"] == "positive"
 
 
 def test_tokenizer_pads_per_batch_not_to_a_fixed_length(shipped):
