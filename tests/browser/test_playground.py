@@ -58,7 +58,7 @@ def test_300_pasted_lines_give_a_table_counts_and_a_csv(service, open_page):
     assert "Scored 300 lines" in page.locator("#batch-status").inner_text()
     assert page.locator("#table tbody tr").count() == 300
     counts = page.locator("#counts li").all_inner_texts()
-    assert counts == ["negative: 100", "positive: 200"]
+    assert counts == ["negative: 100", "neutral: 0", "positive: 200"]  # every label of the model, zero included
     # Chunked by the server's limit from /openapi.json (256) and the page's own cap of 64.
     calls = [url for url in record.requests if url.endswith("/batch-predict")]
     assert len(calls) == 5
@@ -66,7 +66,7 @@ def test_300_pasted_lines_give_a_table_counts_and_a_csv(service, open_page):
     with page.expect_download() as download:
         page.locator("#download").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8"))))
-    assert rows[0] == ["line", "text", "label", "score", "p_negative", "p_positive"]
+    assert rows[0] == ["line", "text", "label", "score", "p_negative", "p_neutral", "p_positive"]
     assert [row[1] for row in rows[1:]] == lines
     assert {row[2] for row in rows[1:]} == {"negative", "positive"}
     assert_clean(record, service.url)

@@ -86,24 +86,22 @@ def test_the_top_weighted_word_is_the_one_a_reader_would_pick(shipped, text, top
     assert top.span.word == top_word and top.contributions[label] > 0.5
 
 
-@pytest.mark.parametrize("text, word, sign", [
-    ("The battery lasts for days and the screen is gorgeous.", "gorgeous", +1),
-    ("A decent film with a weak ending.", "weak", +1),
-    ("A decent film with a weak ending.", "decent", -1),
-    ("It was fine, nothing special.", "nothing", -1),
+@pytest.mark.parametrize("text, word, label, sign", [
+    ("The battery lasts for days and the screen is gorgeous.", "gorgeous", "positive", +1),
+    ("A decent film with a weak ending.", "weak", "negative", +1),
+    ("A decent film with a weak ending.", "decent", "negative", -1),
+    ("It was fine, nothing special.", "nothing", "positive", -1),
 ])
-def test_removing_a_word_moves_the_probability_as_its_sign_says(shipped, text, word, sign):
+def test_removing_a_word_moves_the_probability_as_its_sign_says(shipped, text, word, label, sign):
     explanation = explain(shipped, text)
-    label = explanation.prediction.label
     found = next(w for w in explanation.words if w.span.word == word)
     contribution = found.contributions[label]
     assert contribution * sign > 0.03, found
     alone = shipped.predict([without(text, found.span)])[0]
     # Positive: the word pushed towards the label, so without it the label is less likely; negative: more.
-    # Scored alone rather than beside its siblings, int8 activations are quantized over a different batch,
-    # which moves probabilities by up to ~0.01: the direction is what must hold.
+    # The shipped model is batch-invariant, so the variant scored alone gets what it got beside its siblings.
     assert (explanation.prediction.scores[label] - alone.scores[label]) * sign > 0
-    assert explanation.prediction.scores[label] - alone.scores[label] == pytest.approx(contribution, abs=0.03)
+    assert explanation.prediction.scores[label] - alone.scores[label] == pytest.approx(contribution, abs=1e-4)
 
 
 @pytest.mark.parametrize("words", [2, 60])
