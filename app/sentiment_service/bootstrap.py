@@ -1,11 +1,25 @@
 """Process-wide setup, done once and explicitly by each entry point before the model or metrics load."""
 
+from __future__ import annotations
+
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from sentiment_service.logs import configure_logging
-from sentiment_service.settings import Settings
+
+if TYPE_CHECKING:  # only for the annotations: the bulk command uses this module without pydantic
+    from sentiment_service.settings import Settings
+
+
+def set_library_environment() -> None:
+    """What onnxruntime and tokenizers read from the environment: set before either is imported."""
+    # A self-hosted service sends nothing anywhere: onnxruntime creates a telemetry uploader (and a
+    # device-id file under $HOME) when its environment is created, unless this is set before that.
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    # Tokenizing one request's texts is cheap; a Rust thread pool per worker would fight onnxruntime for cores.
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
 def bootstrap(settings: Settings, *, multiprocess_metrics: bool = False) -> Settings:
@@ -16,11 +30,7 @@ def bootstrap(settings: Settings, *, multiprocess_metrics: bool = False) -> Sett
     are imported or first used. Under gunicorn the master calls it (gunicorn_conf.py), so every worker it
     forks inherits the same values.
     """
-    # A self-hosted service sends nothing anywhere: onnxruntime creates a telemetry uploader (and a
-    # device-id file under $HOME) when its environment is created, unless this is set before that.
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    # Tokenizing one request's texts is cheap; a Rust thread pool per worker would fight onnxruntime for cores.
-    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    set_library_environment()
     if multiprocess_metrics:
         # prometheus-client's multiprocess mode: every worker writes its samples to files in this
         # directory and /metrics merges them. Its own variable, read by workers when they import it.

@@ -1,6 +1,6 @@
-"""Typed service settings: the only reader of environment variables."""
+"""Typed service settings: the one reader of environment variables (the bulk score command reads MODEL_DIR
+and LOG_LEVEL itself, see bulk/cli.py)."""
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
 from sentiment_service.predictor.limits import BatchLimits
 
-# The model shipped in a checkout and in the image (app/sentiment_service -> repository root -> models/).
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment-minilm-l6"
+__all__ = ["DEFAULT_MODEL_DIR", "Settings", "available_cpus", "load_settings"]
+
 # The batching and queueing defaults are written once, in BatchLimits, with the reasons for each.
 _LIMITS = BatchLimits()
 
@@ -20,31 +21,6 @@ def _comma_list(value: object) -> object:
     if isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
-
-
-def _cgroup_cpu_limit(cgroup_root: Path) -> float | None:
-    """CPUs allowed by a cgroup quota (v2 cpu.max, or v1 cfs quota/period); None when unlimited or unknown."""
-    try:
-        quota, period = (cgroup_root / "cpu.max").read_text().split()
-        return None if quota == "max" else int(quota) / int(period)
-    except (OSError, ValueError):
-        pass
-    try:
-        quota = int((cgroup_root / "cpu" / "cpu.cfs_quota_us").read_text())
-        period = int((cgroup_root / "cpu" / "cpu.cfs_period_us").read_text())
-        return None if quota <= 0 else quota / period
-    except (OSError, ValueError):
-        return None
-
-
-def available_cpus(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
-    """CPUs this process may use: the affinity mask, capped by a cgroup CPU quota (containers)."""
-    cpus = len(os.sched_getaffinity(0))
-    limit = _cgroup_cpu_limit(cgroup_root)
-    if limit is not None:
-        # A quota of 1.5 CPUs gives 1 worker: a second would be throttled half the time.
-        cpus = min(cpus, max(1, int(limit)))
-    return cpus
 
 
 class Settings(BaseSettings):

@@ -22,16 +22,17 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from sentiment_service.bootstrap import bootstrap
+from sentiment_service.bootstrap import set_library_environment
 from sentiment_service.bulk import tables, writers
 from sentiment_service.bulk.pool import ScoringPool, WorkerFailed
 from sentiment_service.bulk.progress import Progress
 from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts
 from sentiment_service.bulk.tables import BadInput, TableReader
 from sentiment_service.bulk.writers import TableWriter
+from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
+from sentiment_service.logs import configure_logging
 from sentiment_service.predictor.contract import ModelLoadError
 from sentiment_service.predictor.manifest import load_manifest
-from sentiment_service.settings import available_cpus, load_settings
 
 # Rows per chunk sent to a worker: enough for the length-aware batching to find texts of similar length
 # (it sorts within a chunk into calls of at most 512 tokens), few enough that (2 x workers + 1) chunks in the
@@ -190,11 +191,19 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # The service's process set-up (onnxruntime telemetry off, one tokenizer thread); workers inherit it.
-    settings = bootstrap(load_settings())
+    set_library_environment()
+    # The service's MODEL_DIR and LOG_LEVEL, read here rather than through Settings: pydantic would cost
+    # this parent about 21 MB, and its memory is what the 400 MB budget of a bulk run is made of.
+    level = (os.environ.get("LOG_LEVEL") or "info").lower()
+    if level not in ("debug", "info", "warning", "error"):
+        print(f"error: LOG_LEVEL must be debug, info, warning or error, not {level!r}", file=sys.stderr)
+        return 2
+    configure_logging(level)
+    default_model_dir = Path(os.environ["MODEL_DIR"]) if os.environ.get("MODEL_DIR") else DEFAULT_MODEL_DIR
     # SIGTERM (a scheduler stopping the job) cleans up like Ctrl-C: no partial file is left behind.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        job = make_job(args, settings.model_dir)
+        job = make_job(args, default_model_dir)
         summary = score_file(job, progress_interval_s=args.progress_interval)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
