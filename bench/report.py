@@ -104,7 +104,7 @@ def render(results: dict) -> str:
     notes = [f"{meta['cpus']} CPUs, load average {meta['loadavg_at_start']} at start; {meta['workers']} workers each;",
              f"{meta['duration_per_row_s']}s per row (at most {meta['requests_per_row']} requests); texts: {meta['short_texts']};",
              f"long texts: {meta['long_texts']}; baseline: {meta['baseline']};",
-             f"load generator: {meta.get('client', 'python')} (mixed warm-up: python), on the same CPUs as the server;",
+             f"load generator: {meta.get('client', 'python')} for /predict (warm-up and batch rows: python), on the same CPUs;",
              "ratios compare runs made the same way."]
     sections = [_predict_rows(ours, base), _batch_rows(ours, base), _long_rows(ours, base)]
     if results.get("ceiling"):
