@@ -22,6 +22,10 @@ def draw_benchmark(results: dict, path: Path = CHART) -> Path:
     ceiling = results["ceiling"]["texts_per_s"]
     throughput_axis.axhline(ceiling, color="tab:green", linestyle="--", label=f"model alone (ceiling) {ceiling:,.0f}/s")
     throughput_axis.axhline(0.85 * ceiling, color="tab:green", linestyle=":", alpha=0.6, label="85% of the ceiling")
+    small = results["ceiling"].get("c16_batches")
+    if small:
+        throughput_axis.axhline(small["texts_per_s"], color="tab:olive", linestyle="-.",
+                                label=f"model alone, batches of {small['batch_size']} as they come {small['texts_per_s']:,.0f}/s")
     for axis, label in ((throughput_axis, "requests/s (SST-2 sentences)"), (latency_axis, "p99 latency (ms)")):
         axis.set_xscale("log", base=2)
         axis.set_xticks([1, 4, 16, 64], ["1", "4", "16", "64"])
