@@ -159,6 +159,24 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, tiny_model_dir):
     assert process.returncode == 130 and not (tmp_path / "out.jsonl").exists() and leftovers(tmp_path) == []
 
 
+def test_a_worker_killed_mid_run_stops_the_command_with_its_exit_code(tmp_path, tiny_model_dir):
+    source = write_rows(tmp_path / "in.jsonl", [{"text": "good movie"}] * 200_000)
+    process = subprocess.Popen([sys.executable, "-m", "sentiment_service.bulk", "score", str(source), str(tmp_path / "out.jsonl"),
+                                "--model-dir", str(tiny_model_dir), "--chunk-rows", "1000", "--progress-interval", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        process.stderr.readline()  # scoring has started
+        workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        assert len(workers) >= 1
+        subprocess.run(["kill", "-9", workers[0]], check=True)
+        stderr = process.communicate(timeout=60)[1]
+    finally:
+        process.kill()
+    assert process.returncode == 1
+    assert "exited with code -9" in stderr and "killed for memory?" in stderr
+    assert not (tmp_path / "out.jsonl").exists() and leftovers(tmp_path) == []
+
+
 def test_shipped_model_end_to_end_matches_the_service_predictor(tmp_path):
     """One chunk holds every text, so the service's batching forms the same inference calls on both sides: the int8
     model's probabilities depend on which texts share a call, so equal calls are what make equal scores."""

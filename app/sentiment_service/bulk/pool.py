@@ -1,61 +1,59 @@
-"""The score command's worker processes: one per CPU, each loading the service's predictor once, fed from one queue.
+"""The score command's worker processes: one per CPU, each loading the service's predictor once.
 
 A worker sees lists of text values and sends back ScoredTexts; reading and writing files stays in the parent.
 Results come back in submission order. A worker that dies (killed for memory, say) stops the run with a
 message instead of leaving it waiting, and terminate() stops every worker at once on Ctrl-C.
+
+Workers are plain subprocesses (`python -m sentiment_service.bulk.worker`) talking over two pipes each, not
+multiprocessing processes: multiprocessing's spawn also starts a resource-tracker process (12 MB RSS) that
+this command has no use for, and its memory budget is what a bulk run is measured by. A fresh interpreter,
+as spawn gives, so a worker inherits none of the parent's Arrow buffers.
 """
 
-import multiprocessing
-import queue
-import signal
+import os
+import subprocess
+import sys
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from sentiment_service.bulk.scoring import ScoredTexts, score_values
+from sentiment_service.bulk.scoring import ScoredTexts
 
 # How often the parent checks that its workers are alive while it waits for a result.
 LIVENESS_CHECK_S = 1.0
-_LOAD_FAILED = -1
+LOAD_FAILED = -1
 
 
 class WorkerFailed(Exception):
     """A worker could not load the model, failed on a chunk, or died."""
 
 
-def worker_main(model_dir: str, intra_op_threads: int, max_text_chars: int, tasks, results) -> None:
-    """Runs in each spawned worker: load the predictor, then score (sequence, values) tasks until None arrives."""
-    # Ctrl-C reaches the whole process group; the parent decides what it means and stops the workers itself.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Imported here, not at the top: the parent imports this module too and must not load onnxruntime.
-    from sentiment_service.bulk.predictor import bulk_predictor
+class _Worker:
+    """One subprocess and its two pipes: tasks in, results out."""
 
-    try:
-        # One onnxruntime thread per process, one process per CPU: the layout the service's benchmark found fastest.
-        predictor = bulk_predictor(Path(model_dir), intra_op_threads)
-        predictor.load()
-    except Exception as exc:  # reported to the parent, which stops the run
-        results.put((_LOAD_FAILED, f"a worker could not load the model: {exc}"))
-        return
-    while (task := tasks.get()) is not None:
-        sequence, values = task
-        try:
-            results.put((sequence, score_values(predictor, values, max_text_chars)))
-        except Exception as exc:  # a bug, not a bad row (bad rows never raise): stop the run with it
-            results.put((sequence, f"scoring a chunk failed: {exc!r}"))
-    predictor.close()
+    def __init__(self, name: str, model_dir: Path, intra_op_threads: int, max_text_chars: int):
+        self.name = name
+        task_read, task_write = os.pipe()
+        result_read, result_write = os.pipe()
+        command = [sys.executable, "-m", "sentiment_service.bulk.worker", str(model_dir), str(intra_op_threads),
+                   str(max_text_chars), str(task_read), str(result_write)]
+        # The parent's import path, as multiprocessing's spawn would pass it: the package may be on it only there.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        self.process = subprocess.Popen(command, pass_fds=(task_read, result_write), stdin=subprocess.DEVNULL, env=env)
+        os.close(task_read)
+        os.close(result_write)
+        self.tasks = Connection(task_write, readable=False)
+        self.results = Connection(result_read, writable=False)
+        self.outstanding = 0
+
+    def describe_exit(self) -> str:
+        return (f"worker {self.name} exited with code {self.process.returncode} "
+                "(killed for memory? try fewer --workers or a smaller --chunk-rows)")
 
 
 class ScoringPool:
     def __init__(self, model_dir: Path, workers: int, max_text_chars: int, intra_op_threads: int = 1):
-        # spawn, not fork: a worker must not inherit the parent's Arrow buffers or any onnxruntime state.
-        context = multiprocessing.get_context("spawn")
-        self._tasks, self._results = context.Queue(), context.Queue()
-        self._processes = [
-            context.Process(target=worker_main, name=f"bulk-worker-{i}", daemon=True,
-                            args=(str(model_dir), intra_op_threads, max_text_chars, self._tasks, self._results))
-            for i in range(workers)
-        ]
-        for process in self._processes:
-            process.start()
+        self._workers = [_Worker(f"bulk-worker-{i}", model_dir, intra_op_threads, max_text_chars)
+                         for i in range(workers)]
         self._submitted = self._returned = 0
         self._arrived: dict[int, ScoredTexts | str] = {}
 
@@ -64,20 +62,35 @@ class ScoringPool:
         return self._submitted - self._returned
 
     def submit(self, values: list[object]) -> None:
-        self._tasks.put((self._submitted, values))
+        """Send a chunk to the worker with the least work outstanding."""
+        worker = min(self._workers, key=lambda w: w.outstanding)
+        try:
+            worker.tasks.send((self._submitted, values))
+        except OSError:  # its end of the pipe is gone: the worker died
+            worker.process.wait()
+            raise WorkerFailed(worker.describe_exit()) from None
+        worker.outstanding += 1
         self._submitted += 1
 
     def next_result(self) -> ScoredTexts:
         """The result of the oldest submitted chunk, waiting for it; raises WorkerFailed."""
+        by_connection = {w.results: w for w in self._workers}
         while self._returned not in self._arrived:
-            try:
-                sequence, outcome = self._results.get(timeout=LIVENESS_CHECK_S)
-            except queue.Empty:
+            ready = wait(list(by_connection), timeout=LIVENESS_CHECK_S)
+            if not ready:
                 self._check_alive()
                 continue
-            if sequence == _LOAD_FAILED:
-                raise WorkerFailed(outcome)
-            self._arrived[sequence] = outcome
+            for connection in ready:
+                worker = by_connection[connection]
+                try:
+                    sequence, outcome = connection.recv()
+                except EOFError:  # the worker exited without answering
+                    worker.process.wait()
+                    raise WorkerFailed(worker.describe_exit()) from None
+                if sequence == LOAD_FAILED:
+                    raise WorkerFailed(outcome)
+                worker.outstanding -= 1
+                self._arrived[sequence] = outcome
         outcome = self._arrived.pop(self._returned)
         self._returned += 1
         if isinstance(outcome, str):
@@ -85,22 +98,28 @@ class ScoringPool:
         return outcome
 
     def _check_alive(self) -> None:
-        for process in self._processes:
-            if not process.is_alive():
-                raise WorkerFailed(f"worker {process.name} exited with code {process.exitcode} "
-                                   "(killed for memory? try fewer --workers or a smaller --chunk-rows)")
+        for worker in self._workers:
+            if worker.process.poll() is not None:
+                raise WorkerFailed(worker.describe_exit())
 
     def close(self) -> None:
         """Let the workers finish and exit."""
-        for _ in self._processes:
-            self._tasks.put(None)
-        for process in self._processes:
-            process.join()
+        for worker in self._workers:
+            worker.tasks.send(None)
+            worker.tasks.close()
+        for worker in self._workers:
+            worker.process.wait()
+            worker.results.close()
 
     def terminate(self) -> None:
         """Stop every worker now, abandoning queued chunks."""
-        self._tasks.cancel_join_thread()  # queued chunks are dropped, not flushed to workers that are gone
-        for process in self._processes:
-            process.terminate()
-        for process in self._processes:
-            process.join(5)
+        for worker in self._workers:
+            worker.process.terminate()
+        for worker in self._workers:
+            try:
+                worker.process.wait(5)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+            worker.tasks.close()
+            worker.results.close()
