@@ -11,8 +11,11 @@ as spawn gives, so a worker inherits none of the parent's Arrow buffers.
 """
 
 import os
+import queue
 import subprocess
 import sys
+import threading
+from collections import deque
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from sentiment_service.bulk.scoring import ScoredTexts
 
 # How often the parent checks that its workers are alive while it waits for a result.
 LIVENESS_CHECK_S = 1.0
+# Chunks given to a worker at once: one to score and one waiting, so it never waits for the parent.
+PER_WORKER = 2
 LOAD_FAILED = -1
 
 
@@ -44,6 +49,26 @@ class _Worker:
         self.tasks = Connection(task_write, readable=False)
         self.results = Connection(result_read, writable=False)
         self.outstanding = 0
+        # A pipe holds 64 KB: sending a chunk of long reviews blocks until the worker reads it. A thread per
+        # worker does the sending, so the parent goes on reading, writing and feeding the other workers.
+        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send_all, name=f"{name}-sender", daemon=True)
+        self._sender.start()
+
+    def give(self, task: tuple | None) -> None:
+        self._outbox.put(task)
+        if task is not None:
+            self.outstanding += 1
+
+    def _send_all(self) -> None:
+        while True:
+            task = self._outbox.get()
+            try:
+                self.tasks.send(task)
+            except OSError:  # the worker is gone; the parent learns it from the result pipe
+                return
+            if task is None:
+                return
 
     def describe_exit(self) -> str:
         return (f"worker {self.name} exited with code {self.process.returncode} "
@@ -56,21 +81,24 @@ class ScoringPool:
                          for i in range(workers)]
         self._submitted = self._returned = 0
         self._arrived: dict[int, ScoredTexts | str] = {}
+        self._pending: deque[tuple[int, list[object]]] = deque()
 
     @property
     def in_flight(self) -> int:
         return self._submitted - self._returned
 
     def submit(self, values: list[object]) -> None:
-        """Send a chunk to the worker with the least work outstanding."""
-        worker = min(self._workers, key=lambda w: w.outstanding)
-        try:
-            worker.tasks.send((self._submitted, values))
-        except OSError:  # its end of the pipe is gone: the worker died
-            worker.process.wait()
-            raise WorkerFailed(worker.describe_exit()) from None
-        worker.outstanding += 1
+        """Queue a chunk; it goes to the first worker with room (see PER_WORKER)."""
+        self._pending.append((self._submitted, values))
         self._submitted += 1
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        while self._pending:
+            worker = min(self._workers, key=lambda w: w.outstanding)
+            if worker.outstanding >= PER_WORKER:
+                return
+            worker.give(self._pending.popleft())
 
     def next_result(self) -> ScoredTexts:
         """The result of the oldest submitted chunk, waiting for it; raises WorkerFailed."""
@@ -91,6 +119,7 @@ class ScoringPool:
                     raise WorkerFailed(outcome)
                 worker.outstanding -= 1
                 self._arrived[sequence] = outcome
+                self._dispatch()
         outcome = self._arrived.pop(self._returned)
         self._returned += 1
         if isinstance(outcome, str):
@@ -105,10 +134,10 @@ class ScoringPool:
     def close(self) -> None:
         """Let the workers finish and exit."""
         for worker in self._workers:
-            worker.tasks.send(None)
-            worker.tasks.close()
+            worker.give(None)
         for worker in self._workers:
             worker.process.wait()
+            worker.tasks.close()
             worker.results.close()
 
     def terminate(self) -> None:
