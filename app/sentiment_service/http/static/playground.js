@@ -59,6 +59,16 @@ function labelColour(label, labels) {
   return PALETTE[Math.max(0, others.indexOf(label)) % PALETTE.length];
 }
 
+// A list item with the label's colour swatch and a text (the word legend and the batch counts).
+function swatchItem(label, labels, text) {
+  const item = document.createElement("li");
+  const swatch = document.createElement("span");
+  swatch.className = "swatch";
+  swatch.style.setProperty("--rgb", labelColour(label, labels));
+  item.append(swatch, text);
+  return item;
+}
+
 // Plain words for every failure, whichever endpoint it came from.
 function explainFailure(err, text) {
   const d = err.detail;
@@ -190,12 +200,7 @@ function renderWords(text, words, labels) {
   const legend = $("legend");
   legend.replaceChildren();
   for (const label of labels) {
-    const item = document.createElement("li");
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.setProperty("--rgb", labelColour(label, labels));
-    item.append(swatch, `towards ${label}`);
-    legend.append(item);
+    legend.append(swatchItem(label, labels, `towards ${label}`));
   }
 }
 
@@ -348,12 +353,8 @@ function renderTable(rows) {
   const counts = $("counts");
   counts.replaceChildren();
   for (const label of labels) {
-    const item = document.createElement("li");
-    const swatch = document.createElement("span");
-    swatch.className = "swatch";
-    swatch.style.setProperty("--rgb", labelColour(label, labels));
-    item.append(swatch, `${label}: ${fmt(rows.filter((r) => r.prediction && r.prediction.label === label).length)}`);
-    counts.append(item);
+    const count = rows.filter((r) => r.prediction && r.prediction.label === label).length;
+    counts.append(swatchItem(label, labels, `${label}: ${fmt(count)}`));
   }
   const failed = rows.filter((r) => !r.prediction).length;
   if (failed) {
