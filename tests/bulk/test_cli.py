@@ -145,11 +145,16 @@ def test_ctrl_c_leaves_nothing_under_the_final_name(tmp_path):
     assert not target.exists() and leftovers(tmp_path) == []
 
 
-def test_sigterm_cleans_up_like_ctrl_c(tmp_path, tiny_model_dir):
+def start_long_run(tmp_path, model_dir) -> subprocess.Popen:
+    """The command on 200,000 rows of in.jsonl (long enough to be stopped half-way), writing out.jsonl."""
     source = write_rows(tmp_path / "in.jsonl", [{"text": "good movie"}] * 200_000)
-    process = subprocess.Popen([sys.executable, "-m", "sentiment_service.bulk", "score", str(source), str(tmp_path / "out.jsonl"),
-                                "--model-dir", str(tiny_model_dir), "--chunk-rows", "1000", "--progress-interval", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    return subprocess.Popen([sys.executable, "-m", "sentiment_service.bulk", "score", str(source), str(tmp_path / "out.jsonl"),
+                             "--model-dir", str(model_dir), "--chunk-rows", "1000", "--progress-interval", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path, tiny_model_dir):
+    process = start_long_run(tmp_path, tiny_model_dir)
     try:
         process.stderr.readline()
         process.send_signal(signal.SIGTERM)
@@ -160,10 +165,7 @@ def test_sigterm_cleans_up_like_ctrl_c(tmp_path, tiny_model_dir):
 
 
 def test_a_worker_killed_mid_run_stops_the_command_with_its_exit_code(tmp_path, tiny_model_dir):
-    source = write_rows(tmp_path / "in.jsonl", [{"text": "good movie"}] * 200_000)
-    process = subprocess.Popen([sys.executable, "-m", "sentiment_service.bulk", "score", str(source), str(tmp_path / "out.jsonl"),
-                                "--model-dir", str(tiny_model_dir), "--chunk-rows", "1000", "--progress-interval", "0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    process = start_long_run(tmp_path, tiny_model_dir)
     try:
         process.stderr.readline()  # scoring has started
         workers = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
