@@ -30,12 +30,8 @@ def _dequantize(arrays: dict[str, np.ndarray], stem: str) -> np.ndarray:
     return (values - arrays[f"{stem}_zero_point"].astype(np.float32)) * arrays[f"{stem}_scale"]
 
 
-def _bias_name(graph: onnx.GraphProto, start: str, initializers: set[str]) -> str | None:
+def _bias_name(consumers: dict[str, list[onnx.NodeProto]], start: str, initializers: set[str]) -> str | None:
     """Follow `start` through the rescaling ops to the Add that adds a named bias; return that bias's name."""
-    consumers: dict[str, list[onnx.NodeProto]] = {}
-    for node in graph.node:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
     tensor = start
     for _ in range(len(RESCALE_OPS) + 1):
         nodes = consumers.get(tensor, [])
@@ -55,6 +51,7 @@ def state_dict_from_onnx(path: Path) -> dict[str, torch.Tensor]:
     model = onnx.load(str(path))
     graph = model.graph
     arrays = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    initializers = set(arrays)
     state: dict[str, np.ndarray] = {name: array for name, array in arrays.items()
                                     if name.endswith((".bias", "LayerNorm.weight"))}
     for name in arrays:
@@ -64,6 +61,10 @@ def state_dict_from_onnx(path: Path) -> dict[str, torch.Tensor]:
         elif name.endswith(".weight_Transposed_quantized"):  # pooler and classifier (Gemm in the fp32 graph)
             stem = name.removesuffix("_quantized")
             state[stem.removesuffix("_Transposed")] = _dequantize(arrays, stem).T
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
     for node in graph.node:
         if node.op_type not in ("MatMul", "MatMulInteger"):
             continue
@@ -71,7 +72,7 @@ def state_dict_from_onnx(path: Path) -> dict[str, torch.Tensor]:
         stem = weight.removesuffix("_quantized")
         if weight not in arrays or stem.endswith("_Transposed"):
             continue
-        bias = _bias_name(graph, node.output[0], set(arrays))
+        bias = _bias_name(consumers, node.output[0], initializers)
         if bias is None:
             raise ValueError(f"{path}: cannot tell which layer {node.name} belongs to")
         matrix = _dequantize(arrays, stem) if weight.endswith("_quantized") else arrays[weight]
