@@ -25,6 +25,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+# The levels LOG_LEVEL accepts, lower-case (Settings, and the bulk command that reads it without Settings).
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
+from sentiment_service.logs import LOG_LEVELS
 from sentiment_service.predictor.limits import BatchLimits
 
 __all__ = ["DEFAULT_MODEL_DIR", "Settings", "available_cpus", "load_settings"]
@@ -72,7 +73,7 @@ class Settings(BaseSettings):
     playground: bool = True
 
     # Logs and build metadata
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: Literal[LOG_LEVELS] = "info"
     log_texts: bool = False
     git_commit: str | None = None
     # prometheus-client's own variable for its multiprocess mode. bootstrap() sets it under gunicorn

@@ -30,7 +30,7 @@ from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns
 from sentiment_service.bulk.tables import BadInput, TableReader
 from sentiment_service.bulk.writers import TableWriter
 from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
-from sentiment_service.logs import configure_logging
+from sentiment_service.logs import LOG_LEVELS, configure_logging
 from sentiment_service.predictor.contract import ModelLoadError
 from sentiment_service.predictor.manifest import load_manifest
 
@@ -198,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     # The service's MODEL_DIR and LOG_LEVEL, read here rather than through Settings: pydantic would cost
     # this parent about 21 MB, and its memory is what the 400 MB budget of a bulk run is made of.
     level = (os.environ.get("LOG_LEVEL") or "info").lower()
-    if level not in ("debug", "info", "warning", "error"):
-        print(f"error: LOG_LEVEL must be debug, info, warning or error, not {level!r}", file=sys.stderr)
+    if level not in LOG_LEVELS:
+        print(f"error: LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}", file=sys.stderr)
         return 2
     configure_logging(level)
     default_model_dir = Path(os.environ["MODEL_DIR"]) if os.environ.get("MODEL_DIR") else DEFAULT_MODEL_DIR
