@@ -27,20 +27,31 @@ HANDSHAKE_GRACE_S = 0.2
 
 class DrainingThreadWorker(ThreadWorker):
     def handle_exit(self, sig, frame):
-        """SIGTERM: report draining now, stop accepting after the drain delay."""
+        """SIGTERM: hand the drain to the main loop; the signal handler itself only sets flags.
+
+        A signal handler runs on the main thread between two bytecodes, wherever that thread is, and may
+        take no lock the main thread might already hold: prometheus-client's multiprocess values share one
+        plain Lock, which the main thread holds in every gauge write of _report_waiting(). A gauge write
+        here, while the main thread was inside one, deadlocked the worker: it never closed its copy of the
+        listener, and its siblings' SYN filter then left new clients hanging until the master's SIGKILL.
+        The method queue (a SimpleQueue and a pipe) is safe to use from a signal handler.
+        """
         if not self.alive or getattr(self, "_draining", False):
             return
         self._draining = True
         if getattr(self, "wsgi", None) is None:  # still loading its app: it has accepted nothing, so just stop
             self._stop_accepting()
             return
+        self.method_queue.defer(self._begin_drain)
+
+    def _begin_drain(self):
+        """On the main loop: report draining now, stop accepting after the drain delay."""
         state = state_of(self.wsgi)
         state.drain()
         metrics.DRAINING.set(1)
         delay_s = state.settings.drain_delay_s
         self.log.info("draining: /ready is 503; accepting for %d s more", delay_s)
         if delay_s:
-            # The signal handler must return at once; the main loop ends when the timer fires.
             timer = threading.Timer(delay_s, self.method_queue.defer, args=(self._stop_accepting,))
             timer.daemon = True
             timer.start()
