@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.integration.gunicorn_process import ROOT, free_port, gunicorn_service
+from tests.integration.gunicorn_process import ROOT, free_port, gunicorn_service, stop_process
 
 pytestmark = pytest.mark.integration
 CLIENTS = 8
@@ -107,13 +107,36 @@ def test_drain_delay_keeps_serving_while_ready_says_503(tmp_path, tiny_model_dir
             requests.get(f"{service.url}/health", timeout=2)
 
 
+def wait_for_files(directory, prefix: str, count: int, process: subprocess.Popen, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while len(list(directory.glob(f"{prefix}-*"))) < count:
+        assert process.poll() is None, f"gunicorn exited with {process.returncode} before {count} {prefix} markers"
+        assert time.monotonic() < deadline, f"fewer than {count} workers reached '{prefix}'"
+        time.sleep(0.02)
+
+
 def test_sigterm_while_a_worker_is_still_loading_exits_cleanly(tmp_path, tiny_model_dir):
-    """An orchestrator may stop an instance that has not finished starting; that is a clean stop, not a crash."""
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(tiny_model_dir), "WORKERS": "2",
-           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics-early")}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.4)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(30) == 0
+    """An orchestrator may stop an instance that has not finished starting; that is a clean stop, not a crash.
+
+    The workers' load blocks until the test releases it (tests/integration/slow_loading_wsgi.py), so the
+    signal provably reaches the master after its handlers are installed and the workers while they load.
+    """
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    env = {**os.environ, "PORT": str(free_port()), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(tiny_model_dir),
+           "WORKERS": "2", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics-early"), "LOAD_GATE_DIR": str(gate)}
+    log_path = tmp_path / "service.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "tests.integration.slow_loading_wsgi:app"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_files(gate, "loading", 2, process)
+        process.send_signal(signal.SIGTERM)
+        wait_for_files(gate, "stopped", 2, process)
+        (gate / "release").touch()
+        assert process.wait(60) == 0, log_path.read_text()
+    finally:
+        (gate / "release").touch()
+        stop_process(process, 30)
+    assert "Worker failed to boot" not in log_path.read_text()
