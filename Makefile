@@ -11,18 +11,24 @@ TRAIN_VENV ?= .venv-train
 DATA_DIR   ?= ../shared/data
 WORK       := training/work
 
-.PHONY: help venv train-venv run test lint evaluate bench bench-bulk overload score soak screenshots image model clean
+.PHONY: help venv serve-venv train-venv run test lint evaluate bench bench-bulk overload score soak screenshots image model clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-# The virtualenv is rebuilt whenever a requirements file changes.
-$(VENV)/.installed: app/requirements.txt requirements-dev.txt bench/requirements.txt requirements-bulk.txt requirements-spark.txt pyproject.toml
+# One virtualenv in two layers. The serving layer (the pinned runtime alone) is all `make run` needs, so a fresh
+# clone serves in seconds; the development layer adds the test, benchmark and bulk tools and the package itself.
+# Each layer is reinstalled when one of its files changes.
+$(VENV)/.serving: app/requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# --no-deps: app/requirements.txt is the complete, exact list of what the service runs on. --no-compile:
+	# modules are compiled when first imported, so serving pays only for what it imports.
+	$(PIP) install --quiet --disable-pip-version-check --no-compile --no-deps -r app/requirements.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.serving requirements-dev.txt bench/requirements.txt requirements-bulk.txt requirements-spark.txt pyproject.toml
 	$(PIP) install --quiet --upgrade pip
-	# --no-deps: app/requirements.txt is the complete, exact list of what the service runs on.
-	$(PIP) install --quiet --no-deps -r app/requirements.txt
 	$(PIP) install --quiet -r requirements-dev.txt
 	$(PIP) install --quiet -r bench/requirements.txt
 	# Bulk scoring's extras (pyarrow, tqdm, pyspark, pandas): tested here, never in the image.
@@ -32,6 +38,8 @@ $(VENV)/.installed: app/requirements.txt requirements-dev.txt bench/requirements
 	touch $@
 
 venv: $(VENV)/.installed ## create the virtualenv with runtime and test dependencies
+
+serve-venv: $(VENV)/.serving ## create the virtualenv's serving layer only (what `make run` needs)
 
 # Training, export, evaluation and the benchmark's PyTorch baseline: torch and transformers, never in the image.
 $(TRAIN_VENV)/.installed: training/requirements.txt app/requirements.txt pyproject.toml
@@ -55,9 +63,10 @@ $(K8S_VENV)/.installed: requirements-k8s.txt
 .PHONY: k8s-venv
 k8s-venv: $(K8S_VENV)/.installed ## create .venv-k8s with checkov and kubernetes-validate
 
-run: venv ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
+run: $(VENV)/.serving ## serve the shipped model on 0.0.0.0:$PORT (default 8000) with gunicorn
 	@echo "playground: http://localhost:$(PORT)/  (API: http://localhost:$(PORT)/openapi.json)"
-	$(VENV)/bin/gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app
+	# The package from the checkout, as the image runs it (PYTHONPATH=app): serving needs no install of its own.
+	PYTHONPATH=app $(VENV)/bin/gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app
 
 test: venv k8s-venv ## run the whole test suite (container tests run when a Docker engine is reachable)
 	$(PY) -m pytest
