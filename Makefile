@@ -11,7 +11,7 @@ TRAIN_VENV ?= .venv-train
 DATA_DIR   ?= ../shared/data
 WORK       := training/work
 
-.PHONY: help venv serve-venv train-venv run test lint evaluate bench bench-bulk overload score soak screenshots image model clean
+.PHONY: help venv serve-venv train-venv run test lint evaluate bench bench-bulk overload score soak screenshots image model release clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -72,7 +72,7 @@ test: venv k8s-venv ## run the whole test suite (container tests run when a Dock
 	$(PY) -m pytest
 
 lint: venv ## ruff, hadolint and actionlint (also run inside the test suite)
-	$(VENV)/bin/ruff check app tests training bench evaluation
+	$(VENV)/bin/ruff check app tests training bench evaluation scripts
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/actionlint .github/workflows/build.yml
 
@@ -115,6 +115,10 @@ model: train-venv ## rebuild the shipped model: prepare -> train from 1.1.0 (res
 	$(TRAIN_VENV)/bin/python -m training.package --onnx $(WORK)/onnx --run $(WORK)/run --data $(WORK)/data \
 		--report $(WORK)/report.json $$(test -f $(WORK)/teacher_cost.json && echo --teacher-cost $(WORK)/teacher_cost.json) \
 		--out models/sentiment-minilm-l6
+
+release: venv ## cut a release: make release VERSION=x.y.z (version files, changelog, image tag, checks; prints the tag command)
+	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	$(PY) -m scripts.release $(VERSION)
 
 image: ## build the container image (needs a Docker engine)
 	docker build --network host --build-arg VERSION=$(VERSION) \
