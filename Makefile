@@ -81,8 +81,9 @@ evaluate: venv ## score a JSONL of {"text","label"} through the service's predic
 
 bench: venv train-venv ## start the service on loopback and print the performance table (minutes)
 	$(PY) -m bench.run
-	# Bulk scoring (score command and Spark local mode) against the ceiling, measured again in its own run.
-	$(PY) -m bench.bulk
+	# Bulk scoring (score command and Spark local mode) against the ceiling, measured again in its own run, and
+	# the peak memory of scoring a 1 GB CSV. Both runs record their figures in bench/measurements.json.
+	$(PY) -m bench.bulk --rss-csv-mb 1024 --rss-seconds 120
 
 overload: venv ## offer 1x-10x the measured capacity; print goodput, 429/503 shares and latency (a few minutes)
 	$(PY) -m bench.overload

@@ -26,7 +26,7 @@ import time
 from itertools import cycle, islice
 from pathlib import Path
 
-from bench import repo
+from bench import measurements, quote, repo
 from bench.ceiling import measure_ceiling
 from bench.procfs import child_pids, rss_mb
 from bench.texts import FALLBACK_SHORT, read_jsonl_texts
@@ -275,6 +275,12 @@ def main() -> int:
     print(f"\nwritten to {args.out}")
     if args.quick:
         print("(--quick: a smoke test of the harness; these numbers are not a measurement)")
+    elif args.only_rss or args.skip_spark or not args.rss_csv_mb or args.model_dir != repo.MODEL_DIR:
+        print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults with --rss-csv-mb is (a variant run)")
+    else:
+        measurements.record(measurements.bulk_figures(results), "bench.bulk", repo.git_commit())
+        quote.main([])
+        print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
     return 0
 
 

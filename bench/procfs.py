@@ -29,15 +29,24 @@ def parent_pid(pid: int) -> int | None:
     return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
-def rss_mb(pid: int) -> float | None:
-    """VmRSS of pid in MiB, or None once the process is gone."""
+def _status_mib(pid: int, field: str) -> float | None:
     try:
         for line in (PROC / str(pid) / "status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def rss_mb(pid: int) -> float | None:
+    """VmRSS of pid in MiB, or None once the process is gone."""
+    return _status_mib(pid, "VmRSS")
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """VmHWM of pid in MiB: the most it has held resident since it started; None once it is gone."""
+    return _status_mib(pid, "VmHWM")
 
 
 def is_alive(pid: int) -> bool:

@@ -12,13 +12,12 @@ Everything listens on 127.0.0.1 only. The table is printed and written to bench/
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import time
 from functools import partial
 from pathlib import Path
 
-from bench import repo
+from bench import measurements, quote, repo
 from bench.ceiling import measure_ceiling
 from bench.chart import draw_benchmark
 from bench.image_size import image_size
@@ -64,14 +63,6 @@ def parse_args() -> argparse.Namespace:
     args.long_count = args.long_count or defaults["long_count"]
     args.warmup_s = min(defaults["warmup_s"], args.duration_per_row)
     return args
-
-
-def git_commit() -> str:
-    try:
-        result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo.ROOT, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return result.stdout.strip() or "unknown"
 
 
 def measure_baseline(args: argparse.Namespace, plan: Plan, short: list[str], long: list[str], max_length: int,
@@ -129,7 +120,7 @@ def main() -> int:
     results = {
         "meta": {
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-            "commit": git_commit(),
+            "commit": repo.git_commit(),
             "python": platform.python_version(),
             "cpus": cpus,
             "loadavg_at_start": loadavg,
@@ -154,6 +145,13 @@ def main() -> int:
     print(f"\nwritten to {args.out}")
     if not args.quick:
         print(f"chart: {draw_benchmark(results)}")
+    variant = args.quick or args.skip_baseline or settings or args.model_dir != repo.MODEL_DIR or args.workers != 2
+    if variant:
+        print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults is (a variant run)")
+    else:
+        measurements.record(measurements.service_figures(results), "bench.run", results["meta"]["commit"])
+        quote.main([])
+        print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
     if args.quick:
         print("(--quick: a smoke test of the harness; these numbers are not a measurement)")
     return 0

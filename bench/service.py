@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.procfs import child_pids, is_alive, rss_mb
+from bench.procfs import child_pids, is_alive, peak_rss_mb, rss_mb
 from bench.repo import ROOT
 from sentiment_service.settings import Settings
 
@@ -78,6 +78,12 @@ class RunningServer:
 
     def worker_rss_mb(self) -> dict[int, float]:
         return {pid: mb for pid in self.worker_pids() if (mb := rss_mb(pid)) is not None}
+
+    def worker_peak_rss_mb(self) -> dict[int, float]:
+        return {pid: mb for pid in self.worker_pids() if (mb := peak_rss_mb(pid)) is not None}
+
+    def master_rss_mb(self) -> float | None:
+        return rss_mb(self.process.pid)
 
     def log_tail(self, lines: int = 30) -> str:
         text = self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""

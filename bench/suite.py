@@ -21,6 +21,8 @@ class Plan:
     # 460 texts/s in one run and 890 in another. 16 connections, as a load balancer in front would open,
     # keep both workers busy in every run.
     warmup_concurrency: int = 16
+    # (reviews per request, clients): 4 x 64 IMDB reviews, the batches that set a worker's peak memory.
+    long_batch: tuple[int, int] = (64, 4)
     long_concurrency: int = 16
     # "wrk" (bench/wrk.py) for the /predict rows, or "python" (load.py) for all of them. The batch rows stay
     # on load.py: wrk opens all its connections in the same instant, and the worker that wakes first accepts
@@ -41,14 +43,21 @@ def measure_server(server: RunningServer, plan: Plan, short: list[str], long: li
                                          clients, client="python")}
              for size, clients in plan.batch_rows]
     long_row = _row(server, f"/predict long c={plan.long_concurrency}", predict_requests(long), plan, plan.long_concurrency)
+    # The heaviest requests the defaults admit, for the peak memory of a worker (what a memory limit must hold).
+    size, clients = plan.long_batch
+    long_batch = {"batch_size": size, **_row(server, f"/batch-predict long batch={size}", batch_requests(long, size),
+                                             plan, clients, client="python")}
     return {
         "cold_start_s": server.cold_start_s,
         "all_workers_ready_s": server.all_ready_s,
         "rss_mb_after_warmup": _by_worker(rss_after_warmup),
         "rss_mb_end": _by_worker(server.worker_rss_mb()),
+        "peak_rss_mb_end": _by_worker(server.worker_peak_rss_mb()),
+        "master_rss_mb": server.master_rss_mb(),
         "predict": predict,
         "batch_predict": batch,
         "long_predict": long_row,
+        "long_batch_predict": long_batch,
     }
 
 
