@@ -53,7 +53,7 @@ def test_past_the_word_limit_is_413_and_nothing_is_scored(client, fake_predictor
     response = post(client, {"text": "word " * 61})
     assert response.status_code == 413
     error = ErrorResponse.model_validate(response.get_json()).error
-    assert error.code == "too_many_words" and error.model_extra["limit"] == 60
+    assert error.code == "too_many_words" and error.limit == 60
     assert "61 words" in error.message
     assert fake_predictor.calls == []
 

@@ -1,10 +1,12 @@
-"""The OpenAPI 3.1 document, generated from the same pydantic models that validate requests."""
+"""The OpenAPI 3.1 document, generated from the same pydantic models that validate requests, with every
+path the app serves and, from the error catalogue, every error status each can answer with."""
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from sentiment_service.http import schemas
-from sentiment_service.http.catalogue import meanings
+from sentiment_service.http.catalogue import SERVER_REFUSALS, codes_at, statuses_at
+from sentiment_service.http.playground import ASSETS
 
 _MODELS = [schemas.PredictRequest, schemas.BatchPredictRequest, schemas.PredictionOut, schemas.BatchPredictResponse,
            schemas.ErrorResponse, schemas.HealthResponse, schemas.ReadyResponse, schemas.VersionResponse,
@@ -19,20 +21,47 @@ def _json(model: type[BaseModel], description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": _ref(model)}}}
 
 
-def _errors(*statuses: int) -> dict:
-    return {str(s): _json(schemas.ErrorResponse, meanings(s)) for s in statuses}
+def _text(media_type: str, description: str) -> dict:
+    return {"description": description, "content": {media_type: {"schema": {"type": "string"}}}}
 
 
-def _scoring(summary: str, request: type[BaseModel], response: type[BaseModel]) -> dict:
-    return {"post": {
+def _errors(path: str) -> dict:
+    """Every error status of `path`: the JSON error for the catalogue's codes, an HTML page for gunicorn's own."""
+    codes, responses = codes_at(path), {}
+    for status in sorted(statuses_at(path)):
+        lines = [f"{code}: {kind.meaning}" for code, kind in codes.items() if kind.status == status]
+        content = {"application/json": {"schema": _ref(schemas.ErrorResponse)}} if lines else {}
+        if status in SERVER_REFUSALS:
+            lines.append(f"an HTML page from gunicorn, before the app: {SERVER_REFUSALS[status]}")
+            content["text/html"] = {"schema": {"type": "string"}}
+        responses[str(status)] = {"description": "; ".join(lines), "content": content}
+    return responses
+
+
+def _get(path: str, summary: str, ok: dict) -> dict:
+    return {path: {"get": {"summary": summary, "responses": {"200": ok, **_errors(path)}}}}
+
+
+def _scoring(path: str, summary: str, request: type[BaseModel], response: type[BaseModel]) -> dict:
+    return {path: {"post": {
         "summary": summary,
         "requestBody": {"required": True, "content": {"application/json": {"schema": _ref(request)}}},
-        "responses": {"200": _json(response, "scored"), **_errors(400, 401, 413, 415, 422, 429, 503)},
-    }}
+        "responses": {"200": _json(response, "scored"), **_errors(path)},
+    }}}
 
 
-def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, explain_max_words: int) -> dict:
-    """The document for this deployment: the configured limits are part of the contract."""
+def _playground() -> dict:
+    paths = {}
+    for path, (name, content_type) in ASSETS.items():
+        summary = "The playground page" if path == "/" else f"The playground's {name}"
+        paths |= _get(path, summary, _text(content_type.split(";")[0], "static file"))
+    return paths
+
+
+def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, explain_max_words: int,
+                     playground: bool = True) -> dict:
+    """The document for this deployment: the configured limits and whether the playground is served are part
+    of the contract."""
     _, definitions = models_json_schema([(m, "serialization") for m in _MODELS],
                                         ref_template="#/components/schemas/{model}")
     schemas_ = definitions["$defs"]
@@ -49,19 +78,18 @@ def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, ex
         "openapi": "3.1.0",
         "info": {"title": "Sentiment inference service", "version": version},
         "paths": {
-            "/predict": _scoring("Score one text", schemas.PredictRequest, schemas.PredictionOut),
-            "/batch-predict": _scoring("Score several texts as one batch", schemas.BatchPredictRequest,
-                                       schemas.BatchPredictResponse),
-            "/explain": _scoring("Score one text and how much each word moved every label's probability",
-                                 schemas.ExplainRequest, schemas.ExplainResponse),
-            "/health": {"get": {"summary": "Liveness", "responses": {"200": _json(schemas.HealthResponse, "alive")}}},
-            "/ready": {"get": {"summary": "Readiness", "responses": {
-                "200": _json(schemas.ReadyResponse, "model loaded and warmed up"), **_errors(503)}}},
-            "/version": {"get": {"summary": "Service and model versions",
-                                 "responses": {"200": _json(schemas.VersionResponse, "versions")}}},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {
-                "200": {"description": "text exposition format", "content": {"text/plain": {"schema": {"type": "string"}}}},
-                **_errors(401)}}},
+            **_scoring("/predict", "Score one text", schemas.PredictRequest, schemas.PredictionOut),
+            **_scoring("/batch-predict", "Score several texts as one batch", schemas.BatchPredictRequest,
+                       schemas.BatchPredictResponse),
+            **_scoring("/explain", "Score one text and how much each word moved every label's probability",
+                       schemas.ExplainRequest, schemas.ExplainResponse),
+            **_get("/health", "Liveness", _json(schemas.HealthResponse, "alive")),
+            **_get("/ready", "Readiness", _json(schemas.ReadyResponse, "model loaded and warmed up")),
+            **_get("/version", "Service and model versions", _json(schemas.VersionResponse, "versions")),
+            **_get("/metrics", "Prometheus metrics", _text("text/plain", "text exposition format")),
+            **_get("/openapi.json", "This document", {"description": "OpenAPI 3.1",
+                                                      "content": {"application/json": {"schema": {"type": "object"}}}}),
+            **(_playground() if playground else {}),
         },
         "components": {
             "schemas": schemas_,

@@ -63,7 +63,7 @@ def version():
 def openapi():
     settings = current_state().settings
     return jsonify(openapi_document(__version__, settings.max_text_chars, settings.max_batch_texts,
-                                    settings.explain_max_words))
+                                    settings.explain_max_words, settings.playground))
 
 
 @api.get("/metrics")

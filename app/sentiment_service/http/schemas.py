@@ -59,11 +59,22 @@ class ExplainResponse(PredictionOut):
     words: list[WordOut] = Field(description="every word of the text, in order, each occurrence on its own")
 
 
-class ErrorDetail(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    code: str
+class FieldProblem(BaseModel):
+    field: str = Field(description="where in the body, as dotted keys and indexes (for example texts.2)")
     message: str
+
+
+class ErrorDetail(BaseModel):
+    """The one error shape. Besides code and message, a field is present only where it applies."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="stable, for clients to switch on (the catalogue in the README)")
+    message: str = Field(description="for people; its wording may change")
     index: int | None = Field(None, description="position of the offending text in a batch")
+    limit: int | None = Field(None, description="413: the configured limit the request went over")
+    problems: list[FieldProblem] | None = Field(None, description="422 invalid_request: every problem found in the body")
+    reason: str | None = Field(None, description="429 overloaded: the admission limit that refused the request: "
+                                                 "deadline, threads or queue_texts")
 
 
 class ErrorResponse(BaseModel):
