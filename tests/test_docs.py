@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from sentiment_service.http.catalogue import CATALOGUE, SERVER_REFUSALS
 from sentiment_service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,3 +67,29 @@ def test_the_readme_states_each_settings_default(name):
     # A setting with a fixed set of values names them all.
     choices = typing.get_args(field.annotation) if typing.get_origin(field.annotation) is typing.Literal else ()
     assert all(f"`{choice}`" in meaning or choice == written_default(default) for choice in choices)
+
+
+def readme_errors() -> list[tuple[int, str, str]]:
+    """(status, code, when) from the README's error table; the code is None for gunicorn's own refusals."""
+    rows = table_after("Errors always look like")
+    return [(int(status), code.strip("`") if code.startswith("`") else None, when) for status, code, when in rows]
+
+
+def test_the_error_table_lists_every_code_once_with_its_status():
+    codes = [(code, status) for status, code, _ in readme_errors() if code is not None]
+    assert sorted(codes) == sorted((code, kind.status) for code, kind in CATALOGUE.items())
+
+
+def test_the_error_table_lists_the_refusals_gunicorn_answers_itself():
+    assert sorted(status for status, code, _ in readme_errors() if code is None) == sorted(SERVER_REFUSALS)
+
+
+def test_every_error_status_is_in_the_error_table():
+    statuses = {kind.status for kind in CATALOGUE.values()} | set(SERVER_REFUSALS)
+    assert statuses <= {status for status, _, _ in readme_errors()}
+
+
+def test_the_error_table_says_which_codes_come_with_retry_after():
+    for _, code, when in readme_errors():
+        if code is not None:
+            assert ("Retry-After" in when) == (CATALOGUE[code].retry_after_s is not None), code
