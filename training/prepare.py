@@ -21,6 +21,10 @@ With `--seen FILE` (the JSONL an earlier stage trained on, e.g. `prepare_binary.
 training starts from that stage's weights), every text in it is kept out of the test sets and the
 calibration slice: a model is never tested or calibrated on text its starting weights learned.
 
+With `--extra amazon,finance,goemotions` the newer three-way sources join the mixture (capped, see EXTRA_SOURCES),
+each with a held-out test set of its own (`test_<name>3.jsonl`: finance's dev split, a held-out slice of the
+others). Without it the mixture is the one model 2.0.0 was trained on.
+
 Before training, a calibration slice is carved from the training sources (tweets, SST-5, IMDB): it is
 never trained on and is not a test set; evaluate.py fits the softmax temperature on it.
 
@@ -40,6 +44,8 @@ IMDB_TRAIN_SIZE = 2500
 TWEET_TRAIN_SIZE = 22000
 SST2_TRAIN_SIZE = 12000
 CALIB_SIZES = {"tweets": 1500, "imdb": 500}
+# name: (rows trained on at most, rows held out as its test set; None where the set ships a dev split).
+EXTRA_SOURCES = {"amazon": (8000, 1000), "finance": (10000, None), "goemotions": (8000, 1000)}
 
 # PTB escapes and clitic splits that GLUE's SST-2 text carries.
 PTB_REPLACEMENTS = [
@@ -84,7 +90,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="folder with sst2/, sst5/, semeval2017/, imdb/")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seen", type=Path, help="JSONL of texts the starting weights were trained on")
+    parser.add_argument("--extra", default="", help=f"comma-separated newer sources to add: {', '.join(EXTRA_SOURCES)}")
     args = parser.parse_args()
+    extra = [name for name in args.extra.split(",") if name]
+    unknown = sorted(set(extra) - set(EXTRA_SOURCES))
+    if unknown:
+        parser.error(f"unknown --extra sources {unknown}; known: {sorted(EXTRA_SOURCES)}")
     rng = random.Random(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
     seen_keys = {alnum(r["text"]) for r in read_jsonl(args.seen)} if args.seen else set()
@@ -119,9 +130,22 @@ def main() -> None:
     calib_ids = {id(r) for r in calib}
     train = (tweet_pool[:TWEET_TRAIN_SIZE] + sst5_pool + sst2_train[:SST2_TRAIN_SIZE]
              + [r for r in imdb_pool if id(r) not in calib_ids][:IMDB_TRAIN_SIZE])
+    extra_tests = {}
+    for name in extra:
+        cap, test_size = EXTRA_SOURCES[name]
+        pool = [row(r["text"], r["label"], name, 3) for r in read_jsonl(args.data / name / "train.jsonl")]
+        rng.shuffle(pool)
+        if test_size is None:
+            extra_tests[name] = [{"text": r["text"], "label": r["label"]} for r in read_jsonl(args.data / name / "dev.jsonl")]
+        else:
+            extra_tests[name] = [{"text": r["text"], "label": r["label"]} for r in pool[:test_size]]
+            pool = pool[test_size:]
+        train += pool[:cap]
     rng.shuffle(train)
 
     write_jsonl(args.out / "train.jsonl", train)
+    for name, rows in extra_tests.items():
+        write_jsonl(args.out / f"test_{name}3.jsonl", rows)
     write_jsonl(args.out / "calib.jsonl", calib)
     write_jsonl(args.out / "test_sst2.jsonl", read_jsonl(args.data / "sst2" / "dev.jsonl"))
     write_jsonl(args.out / "test_tweets3.jsonl", tweet_test)
@@ -141,7 +165,7 @@ def main() -> None:
         "calib_rows": len(calib), "calib_by_domain_and_label": counts(calib),
         "sst2_rows_dropped_as_sst5_sentences": 67349 - len(sst2),
         "test_rows": {"sst2": 872, "tweets3": len(tweet_test), "tweets": sum(r["label"] != "neutral" for r in tweet_test),
-                      "imdb": len(imdb_test)},
+                      "imdb": len(imdb_test), **{f"{name}3": len(rows) for name, rows in extra_tests.items()}},
         "tweet_test_source": TWEET_TEST_SOURCE,
         "seen": {"file": args.seen.name if args.seen else None, "texts": len(seen_keys)},
     }

@@ -115,7 +115,10 @@ def main() -> None:
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--init-from", type=Path, help="shipped model directory whose weights start the run")
+    parser.add_argument("--max-steps", type=int, help=f"cap on optimizer steps (default {CONFIG['max_steps']})")
     args = parser.parse_args()
+    if args.max_steps:
+        CONFIG["max_steps"] = args.max_steps
     args.out.mkdir(parents=True, exist_ok=True)
     log_file = (args.out / "train.log").open("a", encoding="utf-8")
 
