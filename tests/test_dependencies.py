@@ -6,6 +6,7 @@ service starts, loads the shipped model and answers without those three.
 """
 
 import json
+import os
 import subprocess
 import sys
 from importlib import metadata
@@ -79,7 +80,8 @@ def test_the_only_declared_dependencies_left_unpinned_are_the_deliberate_ones():
 
 
 def test_the_service_serves_the_shipped_model_without_the_dependencies_left_out(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    # The settings' variables are already cleared (conftest.py); this one keeps the metrics files in tmp_path.
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
     result = subprocess.run([sys.executable, "-c", SERVE_WITHOUT_THEM, *LEFT_OUT.values()], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
