@@ -3,8 +3,13 @@ PYTHON ?= python3.11
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
-IMAGE  ?= sentiment-service
 VERSION := $(shell cat app/VERSION)
+# The image name and tag Compose runs (docker-compose.yml has the same defaults): the release tag of
+# app/VERSION unless IMAGE or TAG is set in the environment or in .env, read in Compose's order of precedence,
+# so that `make image` builds exactly what `docker compose up` starts.
+dotenv  = $(shell sed -n 's/^$(1)=//p' .env 2>/dev/null | tail -n 1)
+IMAGE  ?= $(or $(call dotenv,IMAGE),ghcr.io/sentiment-service/sentiment-service)
+TAG    ?= $(or $(call dotenv,TAG),v$(VERSION))
 export PORT ?= 8000
 
 TRAIN_VENV ?= .venv-train
@@ -121,9 +126,9 @@ release: venv ## cut a release: make release VERSION=x.y.z (version files, chang
 	@test -n "$(filter command line,$(origin VERSION))" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
 	$(PY) -m scripts.release $(VERSION)
 
-image: ## build the container image (needs a Docker engine)
+image: ## build the container image that docker compose runs (needs a Docker engine)
 	docker build --network host --build-arg VERSION=$(VERSION) \
-		--build-arg REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) -t $(IMAGE):$(VERSION) .
+		--build-arg REVISION=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown) -t $(IMAGE):$(TAG) .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
