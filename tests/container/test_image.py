@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from sentiment_service import __version__
-from tests.container.docker import build, docker, engine_available, image_size, inspect, wait_healthy
+from tests.container.docker import docker, engine_available, image_size, inspect, wait_healthy
 from tests.integration.gunicorn_process import free_port
 
 pytestmark = [
@@ -17,14 +17,7 @@ pytestmark = [
     pytest.mark.skipif(not engine_available(), reason="no Docker engine reachable: start one with "
                        "../shared/tools/container-runtime (as .ci/run does) to run the container tests"),
 ]
-TAG = "sentiment-service:test"
 BASE = "python:3.11-slim"
-
-
-@pytest.fixture(scope="module")
-def image():
-    build(TAG, __version__, "c0ffee1")
-    return TAG
 
 
 @pytest.fixture(scope="module")
