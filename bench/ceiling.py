@@ -1,10 +1,10 @@
 """The ceiling: what the model alone can do on these CPUs, with no HTTP, JSON, queueing or batching logic.
 
 N processes (one per worker our service would run), each with its own onnxruntime session at 1 intra-op
-thread, score their share of the texts in batches of at most --ceiling-batch texts split exactly as the
-service splits them (sentiment_service.predictor.engine.chunk_by_budget), all starting together. Tokenizing is
-inside the timed loop (the service cannot skip it), so "% of ceiling" is the cost of serving; the
-inference-only rate is reported beside it.
+thread, score their share of the texts through the scoring core the service itself sits on
+(sentiment_service.predictor.scoring_core), in batches of at most --ceiling-batch texts split exactly as the
+service splits them, all starting together. Tokenizing is inside the timed loop (the service cannot skip it),
+so "% of ceiling" is the cost of serving; the inference-only rate is reported beside it.
 """
 
 import multiprocessing
@@ -12,39 +12,36 @@ import time
 from pathlib import Path
 from threading import BrokenBarrierError
 
-from sentiment_service.predictor.batching import chunk_by_budget
-from sentiment_service.predictor.engine import SentimentModel
-from sentiment_service.predictor.limits import BatchLimits
-from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.predictor.call_budget import CallBudget
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 LOAD_TIMEOUT_S = 120.0
 
 
-def _chunks(model, texts: list[str], batch_size: int, arrival_order: bool) -> list[list[str]]:
-    """The service's own split (similar lengths, least padding + per-call cost), under its default token budget;
-    or, in arrival order, consecutive texts as they come: what a server holding batch_size requests can batch."""
+def _chunks(core: ScoringCore, texts: list[str], batch_size: int, arrival_order: bool) -> list[list[str]]:
+    """The core's own split (similar lengths, least padding + per-call cost), under the service's default token
+    budget; or, in arrival order, consecutive texts as they come: what a server holding batch_size requests can batch."""
     if arrival_order:
         return [texts[i : i + batch_size] for i in range(0, len(texts), batch_size)]
-    lengths = [len(e.ids) for e in model.encode(texts)]
-    return [[texts[i] for i in chunk] for chunk in chunk_by_budget(lengths, batch_size, BatchLimits().max_tokens)]
+    return [[texts[i] for i in chunk] for chunk in core.calls_of([e.ids for e in core.encode(texts)])]
 
 
 def _score_share(model_dir: Path, texts: list[str], batch_size: int, arrival_order: bool, duration_s: float,
                  max_batches: int, barrier, results) -> None:
     """Runs in a child process: load the model, wait for the others, score batches until the clock or count ends."""
     try:
-        model = SentimentModel(load_manifest(model_dir), intra_op_threads=1)
-        chunks = _chunks(model, texts, batch_size, arrival_order)
-        model.probabilities([e.ids for e in model.encode(max(chunks, key=len))])  # warm-up on the biggest batch
+        core = ScoringCore.open(model_dir, budget=CallBudget(max_texts=batch_size), intra_op_threads=1)
+        chunks = _chunks(core, texts, batch_size, arrival_order)
+        core.probabilities_in_one_call([e.ids for e in core.encode(max(chunks, key=len))])  # warm-up on the biggest batch
         barrier.wait(LOAD_TIMEOUT_S)
         scored, infer_s, started = 0, 0.0, time.perf_counter()
         deadline = started + duration_s
         for number in range(max_batches):
             if time.perf_counter() >= deadline:
                 break
-            ids = [e.ids for e in model.encode(chunks[number % len(chunks)])]
+            ids = [e.ids for e in core.encode(chunks[number % len(chunks)])]
             began = time.perf_counter()
-            model.probabilities(ids)
+            core.probabilities_in_one_call(ids)
             infer_s += time.perf_counter() - began
             scored += len(ids)
         results.put({"texts": scored, "elapsed_s": time.perf_counter() - started, "inference_s": infer_s})

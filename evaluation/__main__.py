@@ -1,4 +1,4 @@
-"""Score a labelled JSONL file through the service's own predictor and report accuracy.
+"""Score a labelled JSONL file through the service's scoring core and report accuracy.
 
     make evaluate DATA=path/to/file.jsonl            # or:
     python -m evaluation path/to/file.jsonl [--model-dir DIR] [--json]
@@ -13,9 +13,8 @@ from pathlib import Path
 
 from evaluation.data import read_jsonl
 from evaluation.report import evaluate
-from sentiment_service.predictor.limits import BatchLimits
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
-from sentiment_service.settings import DEFAULT_MODEL_DIR
+from sentiment_service.host import DEFAULT_MODEL_DIR
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,12 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
-    predictor = OnnxPredictor(args.model_dir, BatchLimits.offline())
-    predictor.load()
-    try:
-        report = evaluate(predictor, read_jsonl(args.data))
-    finally:
-        predictor.close()
+    report = evaluate(ScoringCore.open(args.model_dir), read_jsonl(args.data))
     print(json.dumps(report.as_dict()) if args.json else report.table())
     return 0
 

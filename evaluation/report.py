@@ -1,11 +1,11 @@
-"""Accuracy, macro-F1 and the confusion matrix of a predictor on labelled rows.
+"""Accuracy, macro-F1 and the confusion matrix of a model's scoring core on labelled rows.
 
 Rows whose label the model does not have (e.g. "neutral" for a binary model) are skipped and counted.
 """
 
 from dataclasses import dataclass
 
-from sentiment_service.predictor.contract import Predictor
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 
 @dataclass(frozen=True)
@@ -47,13 +47,11 @@ class Report:
         return "\n".join(lines)
 
 
-def evaluate(predictor: Predictor, rows: list[dict], batch_size: int = 64) -> Report:
-    """Score rows through predictor.predict in batches; rows with labels the model lacks are skipped."""
-    labels = predictor.info.labels
+def evaluate(core: ScoringCore, rows: list[dict]) -> Report:
+    """Score rows through the scoring core; rows with labels the model lacks are skipped."""
+    labels = core.info.labels
     confusion = {gold: dict.fromkeys(labels, 0) for gold in labels}
     usable = [r for r in rows if r["label"] in labels]
-    for start in range(0, len(usable), batch_size):
-        part = usable[start : start + batch_size]
-        for row, prediction in zip(part, predictor.predict([r["text"] for r in part])):
-            confusion[row["label"]][prediction.label] += 1
+    for row, prediction in zip(usable, core.score([r["text"] for r in usable])):
+        confusion[row["label"]][prediction.label] += 1
     return Report(labels, confusion, skipped=len(rows) - len(usable))

@@ -3,7 +3,8 @@
 import pytest
 
 from sentiment_service.http.factory import create_app
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.predictor.scoring_core import ScoringCore
+from sentiment_service.predictor.serving_predictor import ServingPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR, Settings
 from tests.fakes import FakePredictor
 from tests.tiny_model import build_tiny_model
@@ -25,16 +26,22 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_predictor(tiny_model_dir):
     """The real predictor over the tiny model, loaded once per test module."""
-    predictor = OnnxPredictor(tiny_model_dir)
+    predictor = ServingPredictor(tiny_model_dir)
     predictor.load()
     yield predictor
     predictor.close()
 
 
 @pytest.fixture(scope="module")
+def tiny_core(tiny_model_dir):
+    """The scoring core over the tiny model: what bulk scoring, Spark and the evaluation scripts call."""
+    return ScoringCore.open(tiny_model_dir)
+
+
+@pytest.fixture(scope="module")
 def shipped():
     """The real predictor over the shipped model, loaded once per test module."""
-    predictor = OnnxPredictor(DEFAULT_MODEL_DIR)
+    predictor = ServingPredictor(DEFAULT_MODEL_DIR)
     predictor.load()
     yield predictor
     predictor.close()

@@ -14,7 +14,7 @@ def test_report_metrics():
     assert report.macro_f1 == pytest.approx((6 / 7 + 8 / 9) / 2)
 
 
-def test_cli_scores_a_file_through_the_real_predictor(tiny_model_dir, tmp_path, capsys):
+def test_cli_scores_a_file_through_the_real_scoring_core(tiny_model_dir, tmp_path, capsys):
     rows = [{"text": "i loved it", "label": "positive"}, {"text": "terrible waste", "label": "negative"},
             {"text": "great film", "label": "positive"}, {"text": "it is the movie", "label": "neutral"}]
     data = tmp_path / "small.jsonl"

@@ -1,11 +1,11 @@
 """The metrics observer: what the predictor reports ends up in the Prometheus exposition."""
 
 from sentiment_service import metrics
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.predictor.serving_predictor import ServingPredictor
 
 
 def test_predictions_and_build_info_are_recorded_through_the_observer(tiny_model_dir):
-    predictor = OnnxPredictor(tiny_model_dir, observer=metrics.MetricsObserver("1.2.3", "abc123"))
+    predictor = ServingPredictor(tiny_model_dir, observer=metrics.MetricsObserver("1.2.3", "abc123"))
     predictor.load()
     try:
         before = metrics.TEXTS_SCORED._value.get()

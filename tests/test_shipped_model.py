@@ -58,9 +58,9 @@ def test_two_label_clients_get_two_labels_from_the_shipped_model(shipped):
 
 
 def test_tokenizer_pads_per_batch_not_to_a_fixed_length(shipped):
-    from sentiment_service.predictor.engine import SentimentModel
+    from sentiment_service.predictor.scoring_core import ScoringCore
 
-    model = SentimentModel(load_manifest(DEFAULT_MODEL_DIR), 1)
+    model = ScoringCore.open(DEFAULT_MODEL_DIR)
     lengths = [len(e.ids) for e in model.encode(["good", "a somewhat longer sentence than that"])]
     assert lengths[0] < lengths[1] < 20
 

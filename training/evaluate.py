@@ -5,8 +5,8 @@
 
 Models: model-fp32.onnx, model-int8.onnx (per-token activations: shipped) and model-int8-dynamic.onnx
 (per-tensor, as quantize_dynamic writes it: measured for speed and invariance only). Texts go through the
-service's tokenizer code (sentiment_service.predictor.engine) and are padded to the longest text of their batch as the
-service does. Probabilities are softmax(logits / T), as the service computes them from the manifest's
+service's scoring core (sentiment_service.predictor.scoring_core): its tokenizer, its split into inference calls,
+its padding. Probabilities are its softmax(logits / T), as the service computes them from the manifest's
 "temperature".
 
 - Binary sets (SST-2 dev, the positive/negative tweets of SemEval 2016 test, 1,000 IMDB reviews): accuracy
@@ -36,15 +36,16 @@ import numpy as np
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from evaluation.data import read_jsonl
-from sentiment_service.predictor.engine import SentimentModel
-from sentiment_service.predictor.manifest import load_manifest, write_manifest
+from sentiment_service.predictor.manifest import write_manifest
+from sentiment_service.predictor.onnx_model import softmax
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 LABELS = ("negative", "neutral", "positive")
 NEG, NEU, POS = range(3)
 BINARY_SETS = ("sst2", "tweets", "imdb")
 
 
-def load_model(onnx_file: Path, tokenizer: Path, workdir: Path, max_length: int) -> SentimentModel:
+def load_model(onnx_file: Path, tokenizer: Path, workdir: Path, max_length: int) -> ScoringCore:
     """A throwaway model directory (copies + manifest) so the service's loading code is what runs."""
     directory = workdir / onnx_file.stem
     directory.mkdir()
@@ -52,29 +53,7 @@ def load_model(onnx_file: Path, tokenizer: Path, workdir: Path, max_length: int)
     shutil.copy(tokenizer, directory / "tokenizer.json")
     write_manifest(directory, {"name": onnx_file.stem, "version": "eval", "labels": list(LABELS),
                                "max_length": max_length}, "model.onnx", "tokenizer.json")
-    return SentimentModel(load_manifest(directory), intra_op_threads=1)
-
-
-def all_logits(model: SentimentModel, ids: list[list[int]], max_tokens: int = 4096, width: int = len(LABELS)) -> np.ndarray:
-    """Length-sorted batches (cheap padding); the models scored this way are batch-invariant."""
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    out = np.zeros((len(ids), width))
-    start = 0
-    while start < len(order):
-        end = start + 1
-        while end < len(order) and end - start < 64 and (end - start + 1) * len(ids[order[end]]) <= max_tokens:
-            end += 1
-        chunk = order[start:end]
-        out[chunk] = model.logits([ids[i] for i in chunk])
-        start = end
-    return out
-
-
-def softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return ScoringCore.open(directory)
 
 
 def binary_probs(logits: np.ndarray, temperature: float) -> np.ndarray:
@@ -130,20 +109,19 @@ def vader(rows: list[dict], three_way: bool) -> dict:
 
 def baseline_accuracy(model_dir: Path, sets: dict[str, list[dict]]) -> dict:
     """The previous shipped model (two labels) on the same binary test rows, through the service's code."""
-    manifest = load_manifest(model_dir)
-    model = SentimentModel(manifest, intra_op_threads=1)
-    labels = manifest.info.labels
-    result = {"model": f"{manifest.info.name} {manifest.raw['version']}"}
+    model = ScoringCore.open(model_dir)
+    labels = model.info.labels
+    result = {"model": f"{model.info.name} {model.info.version}"}
     for name, rows in (("sst2", sets["sst2"]), ("imdb", sets["imdb"]),
                        ("tweets", [r for r in sets["tweets3"] if r["label"] != "neutral"])):
-        logits = all_logits(model, [e.ids for e in model.encode([r["text"] for r in rows])], width=len(labels))
+        logits = model.logits([e.ids for e in model.encode([r["text"] for r in rows])])
         result[name] = {"accuracy": round(float(np.mean([labels[p] == r["label"] for p, r in zip(logits.argmax(1), rows)])), 4)}
     return result
 
 
-def batch_invariance(model: SentimentModel, dev: list[list[int]], companions: list[list[int]], seed: int = 0) -> float:
+def batch_invariance(model: ScoringCore, dev: list[list[int]], companions: list[list[int]], seed: int = 0) -> float:
     """Max |p(text alone) - p(text in a batch)| over every dev text, batches of 1-64 mixed texts."""
-    alone = [model.probabilities([ids])[0] for ids in dev]
+    alone = [model.probabilities_in_one_call([ids])[0] for ids in dev]
     rng = random.Random(seed)
     order = list(range(len(dev)))
     rng.shuffle(order)
@@ -154,7 +132,7 @@ def batch_invariance(model: SentimentModel, dev: list[list[int]], companions: li
         start += len(members)
         batch = [(i, dev[i]) for i in members] + [(None, rng.choice(companions)) for _ in range(size - len(members))]
         rng.shuffle(batch)
-        probs = model.probabilities([ids for _, ids in batch])
+        probs = model.probabilities_in_one_call([ids for _, ids in batch])
         worst = max([worst] + [float(np.abs(p - alone[i]).max()) for (i, _), p in zip(batch, probs) if i is not None])
     return worst
 
@@ -167,7 +145,7 @@ def speed(models: dict, texts: list[list[int]], rounds: int = 5) -> dict:
                 count = min(len(texts), 128 if size == 1 else 256)
                 started = time.perf_counter()
                 for s in range(0, count, size):
-                    model.probabilities(texts[s : s + size])
+                    model.probabilities_in_one_call(texts[s : s + size])
                 runs.setdefault(kind, {}).setdefault(size, []).append(count / (time.perf_counter() - started))
     return {kind: {str(s): round(statistics.median(r), 1) for s, r in sizes.items()} for kind, sizes in runs.items()}
 
@@ -194,7 +172,7 @@ def main() -> None:
         for kind in ("fp32", "int8"):
             for name in sets:
                 started = time.perf_counter()
-                logits[kind, name] = all_logits(models[kind], ids[name])
+                logits[kind, name] = models[kind].logits(ids[name])
                 print(f"scored {name} with {kind} in {time.perf_counter() - started:.0f} s", flush=True)
 
         binary_rows = np.array([r.get("classes", 3) == 2 for r in sets["calib"]])

@@ -5,13 +5,13 @@ from flask import Flask
 from sentiment_service import __version__
 from sentiment_service.http.factory import create_app
 from sentiment_service.metrics import MetricsObserver
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.predictor.serving_predictor import ServingPredictor
 from sentiment_service.settings import Settings
 
 
-def build_predictor(settings: Settings) -> OnnxPredictor:
+def build_predictor(settings: Settings) -> ServingPredictor:
     """The real predictor, configured from the settings (not loaded yet)."""
-    return OnnxPredictor(settings.model_dir, settings.batch_limits, intra_op_threads=settings.ort_threads,
+    return ServingPredictor(settings.model_dir, settings.serving_limits, intra_op_threads=settings.ort_threads,
                          cache_size=settings.cache_size, observer=MetricsObserver(__version__, settings.git_commit))
 
 

@@ -10,12 +10,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
 from sentiment_service.logs import LOG_LEVELS
-from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.call_budget import CallBudget
+from sentiment_service.predictor.limits import ServingLimits
+from sentiment_service.predictor.text_rules import DEFAULT_MAX_TEXT_CHARS
 
 __all__ = ["DEFAULT_MODEL_DIR", "Settings", "available_cpus", "load_settings"]
 
-# The batching and queueing defaults are written once, in BatchLimits, with the reasons for each.
-_LIMITS = BatchLimits()
+# The batching and queueing defaults are written once, in CallBudget and ServingLimits, with the reasons for each.
+_BUDGET, _LIMITS = CallBudget(), ServingLimits()
 
 
 def _comma_list(value: object) -> object:
@@ -48,8 +50,8 @@ class Settings(BaseSettings):
     # Model and inference
     model_dir: Path = DEFAULT_MODEL_DIR
     intra_op_threads: int | None = Field(None, ge=1, le=64, description="onnxruntime threads per worker")
-    batch_max_texts: int = Field(_LIMITS.max_texts, ge=1, le=4096)
-    batch_max_tokens: int = Field(_LIMITS.max_tokens, ge=64, le=1_000_000)
+    batch_max_texts: int = Field(_BUDGET.max_texts, ge=1, le=4096, description="texts per inference call")
+    batch_max_tokens: int = Field(_BUDGET.max_tokens, ge=64, le=1_000_000, description="padded tokens per inference call")
     batch_wait_ms: float = Field(_LIMITS.wait_s * 1000, ge=0, le=1000)
     cache_size: int = Field(0, ge=0, le=10_000_000)
     # "binary": answer negative/positive only, renormalised over the two, as two-label clients expect.
@@ -57,7 +59,7 @@ class Settings(BaseSettings):
 
     # Limits and backpressure
     max_body_bytes: int = Field(1_000_000, ge=1024)
-    max_text_chars: int = Field(20_000, ge=1)
+    max_text_chars: int = Field(DEFAULT_MAX_TEXT_CHARS, ge=1)
     max_batch_texts: int = Field(256, ge=1)
     # /explain scores the text once per word plus once whole, so this bounds it like a batch of that many texts.
     explain_max_words: int = Field(100, ge=1, le=1000)
@@ -108,13 +110,13 @@ class Settings(BaseSettings):
         return self.workers or available_cpus()
 
     @property
-    def batch_limits(self) -> BatchLimits:
+    def serving_limits(self) -> ServingLimits:
         # A quarter of the request threads (at least 2) never wait on the batcher: they answer probes
         # and refusals at once while the others wait.
         reserve = max(2, self.threads // 4)
-        return BatchLimits(max_texts=self.batch_max_texts, max_tokens=self.batch_max_tokens,
-                           wait_s=self.batch_wait_ms / 1000, max_queued_texts=self.max_queued_texts,
-                           deadline_s=self.request_deadline_s, max_waiting_requests=self.threads - reserve)
+        return ServingLimits(call_budget=CallBudget(max_texts=self.batch_max_texts, max_tokens=self.batch_max_tokens),
+                             wait_s=self.batch_wait_ms / 1000, max_queued_texts=self.max_queued_texts,
+                             deadline_s=self.request_deadline_s, max_waiting_requests=self.threads - reserve)
 
     @property
     def ort_threads(self) -> int:

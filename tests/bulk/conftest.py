@@ -14,9 +14,9 @@ import pytest
 from onnx import numpy_helper
 
 from sentiment_service.predictor.contract import Prediction
-from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.manifest import write_manifest
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
+from sentiment_service.predictor.serving_predictor import ServingPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR
 from tests.tiny_model import build_graph, build_tokenizer
 
@@ -26,9 +26,9 @@ SST2_DEV = ROOT.parent / "shared" / "data" / "sst2" / "dev.jsonl"
 
 
 def service_predictions(texts: list[str], model_dir: Path = DEFAULT_MODEL_DIR) -> list[Prediction]:
-    """What the service's own predictor answers for these texts, scored as one call with the service's batching
+    """What the service's own predictor answers for these texts, as one request with the service's batching
     (a 2048-token budget, where bulk scoring uses 512: the shipped model is batch-invariant, so the answers agree)."""
-    predictor = OnnxPredictor(model_dir, BatchLimits.offline())
+    predictor = ServingPredictor(model_dir, ServingLimits(max_queued_texts=max(1024, len(texts)), deadline_s=600.0))
     predictor.load()
     try:
         return predictor.predict(texts)

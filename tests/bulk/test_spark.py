@@ -98,10 +98,10 @@ def test_one_predictor_per_worker_process_reused_across_batches(spark, tiny_mode
 
             import pandas as pd
 
-            from sentiment_service.bulk.spark import cached_predictor
+            from sentiment_service.bulk.spark import cached_core
 
             for batch in batches:
-                yield pd.DataFrame({"pid": [os.getpid()], "predictor": [id(cached_predictor(location))], "rows": [len(batch)]})
+                yield pd.DataFrame({"pid": [os.getpid()], "predictor": [id(cached_core(location))], "rows": [len(batch)]})
 
         seen = df.mapInPandas(probe, "pid long, predictor long, rows long").collect()
     finally:

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from evaluation.data import IMDB_TRAIN, SHARED_DATA, SST2_DEV, iter_jsonl
-from sentiment_service.predictor.engine import SentimentModel
-from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.predictor.scoring_core import ScoringCore
 from sentiment_service.settings import DEFAULT_MODEL_DIR
 
 TOLERANCE = 1e-4
@@ -20,7 +19,7 @@ def read_texts(path, limit: int | None = None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def model():
-    return SentimentModel(load_manifest(DEFAULT_MODEL_DIR), intra_op_threads=1)
+    return ScoringCore.open(DEFAULT_MODEL_DIR)
 
 
 def test_every_sst2_dev_text_scores_the_same_alone_and_in_random_batches(model):
@@ -28,7 +27,7 @@ def test_every_sst2_dev_text_scores_the_same_alone_and_in_random_batches(model):
         pytest.skip(f"labelled data not found at {SHARED_DATA} (expected ../shared/data beside the repository)")
     dev = [e.ids for e in model.encode(read_texts(SST2_DEV))]
     long_reviews = [e.ids for e in model.encode(read_texts(IMDB_TRAIN, 20))]
-    alone = [model.probabilities([ids])[0] for ids in dev]
+    alone = [model.probabilities_in_one_call([ids])[0] for ids in dev]
     rng = random.Random(7)
     order = list(range(len(dev)))
     rng.shuffle(order)
@@ -40,6 +39,6 @@ def test_every_sst2_dev_text_scores_the_same_alone_and_in_random_batches(model):
         if rng.random() < 0.3:  # a long review pads everyone to 256 tokens
             batch.append((None, rng.choice(long_reviews)))
         rng.shuffle(batch)
-        probabilities = model.probabilities([ids for _, ids in batch])
+        probabilities = model.probabilities_in_one_call([ids for _, ids in batch])
         worst = max([worst] + [float(np.abs(p - alone[i]).max()) for (i, _), p in zip(batch, probabilities) if i is not None])
     assert worst <= TOLERANCE

@@ -8,7 +8,7 @@ import pytest
 
 from sentiment_service.predictor.admission import CostModel, refusal_reason, retry_after_s
 from sentiment_service.predictor.contract import Overloaded
-from tests.predictor.test_batcher import SlowModel, make
+from tests.predictor.test_micro_batcher import SlowModel, make
 
 
 def submit_quietly(batcher, texts):

@@ -1,12 +1,13 @@
-"""Score a Spark DataFrame with the service's predictor: the same added columns as the score command.
+"""Score a Spark DataFrame with the service's scoring core: the same added columns as the score command.
 
     from sentiment_service.bulk.spark import score_dataframe
     scored = score_dataframe(df, text_col="review", model_dir="/mnt/models/sentiment-minilm-l6")  # shared storage
     scored = score_dataframe(df, text_col="review", model_dir="models/sentiment-minilm-l6", ship=True)  # SparkFiles
 
-Built on mapInPandas (Arrow batches). Each Python worker loads one predictor the first time it sees a batch
+Built on mapInPandas (Arrow batches). Each Python worker loads one scoring core the first time it sees a batch
 and keeps it in a module-level cache for every later batch and task (Spark reuses Python workers), so a model
-is loaded once per task slot, never once per batch. One onnxruntime thread per task slot by default: set
+is loaded once per task slot, never once per batch. Executors read none of the service's settings: only what
+onnxruntime and tokenizers need is set (bootstrap.set_library_environment). One onnxruntime thread per task slot by default: set
 intra_op_threads to spark.task.cpus if you give tasks more than one core.
 """
 
@@ -19,33 +20,29 @@ from pyspark import SparkFiles
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, StructType
 
-from sentiment_service.bootstrap import bootstrap
-from sentiment_service.bulk.predictor import bulk_predictor
-from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts, score_values
-from sentiment_service.predictor.contract import Predictor
+from sentiment_service.bootstrap import set_library_environment
+from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts, open_bulk_core, score_values
+from sentiment_service.host import DEFAULT_MODEL_DIR
 from sentiment_service.predictor.manifest import load_manifest
-from sentiment_service.predictor.onnx_predictor import OnnxPredictor
-from sentiment_service.settings import DEFAULT_MODEL_DIR, load_settings
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 SPARK_TYPES = {"string": StringType(), "double": DoubleType(), "boolean": BooleanType()}
 # A model location that names a directory shipped with SparkContext.addFile rather than a path.
 SPARKFILES_SCHEME = "sparkfiles:"
 
-_predictors: dict[tuple[str, int], OnnxPredictor] = {}
+_cores: dict[tuple[str, int], ScoringCore] = {}
 _lock = threading.Lock()
 
 
-def cached_predictor(location: str, intra_op_threads: int = 1) -> Predictor:
-    """This process's loaded predictor for a model location, loaded on first use; raises ModelLoadError."""
+def cached_core(location: str, intra_op_threads: int = 1) -> ScoringCore:
+    """This process's scoring core for a model location, loaded on first use; raises ModelLoadError."""
     with _lock:
         key = (location, intra_op_threads)
-        if key not in _predictors:
-            if not _predictors:
-                bootstrap(load_settings())  # onnxruntime telemetry off, one tokenizer thread: as in the service
-            predictor = bulk_predictor(resolve_model_dir(location), intra_op_threads)
-            predictor.load()
-            _predictors[key] = predictor
-        return _predictors[key]
+        if key not in _cores:
+            if not _cores:
+                set_library_environment()  # onnxruntime telemetry off, one tokenizer thread: as in the service
+            _cores[key] = open_bulk_core(resolve_model_dir(location), intra_op_threads)
+        return _cores[key]
 
 
 def resolve_model_dir(location: str) -> Path:
@@ -96,8 +93,8 @@ def score_dataframe(df: DataFrame, text_col: str = "text", model_dir: Path | str
     location = ship_model(df.sparkSession, model_dir) if ship else str(model_dir.resolve())
 
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        predictor = cached_predictor(location, intra_op_threads)
+        core = cached_core(location, intra_op_threads)
         for batch in batches:
-            yield with_results(batch, score_values(predictor, batch[text_col].tolist(), max_text_chars), columns)
+            yield with_results(batch, score_values(core, batch[text_col].tolist(), max_text_chars), columns)
 
     return df.mapInPandas(score_batches, result_struct(df.schema, columns))

@@ -1,6 +1,6 @@
 """A score-command worker: `python -m sentiment_service.bulk.worker MODEL_DIR THREADS MAX_CHARS TASK_FD RESULT_FD`.
 
-Started by pool.py. Loads the bulk predictor once, then scores (sequence, values) tasks from the task pipe
+Started by pool.py. Loads the bulk scoring core once, then scores (sequence, values) tasks from the task pipe
 until None arrives, answering (sequence, ScoredTexts) on the result pipe, or (sequence, message) when a
 chunk fails; (LOAD_FAILED, message) if the model cannot be loaded.
 """
@@ -19,14 +19,12 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_library_environment()  # before onnxruntime and tokenizers are imported
     from sentiment_service.bulk.pool import LOAD_FAILED
-    from sentiment_service.bulk.predictor import bulk_predictor
-    from sentiment_service.bulk.scoring import score_values
+    from sentiment_service.bulk.scoring import open_bulk_core, score_values
 
     tasks, results = Connection(int(task_fd), writable=False), Connection(int(result_fd), readable=False)
     try:
         # One onnxruntime thread per process, one process per CPU: the layout the service's benchmark found fastest.
-        predictor = bulk_predictor(Path(model_dir), intra_op_threads=int(threads))
-        predictor.load()
+        core = open_bulk_core(Path(model_dir), intra_op_threads=int(threads))
     except Exception as exc:  # reported to the parent, which stops the run
         results.send((LOAD_FAILED, f"a worker could not load the model: {exc}"))
         return 1
@@ -34,12 +32,11 @@ def main(argv: list[str]) -> int:
         while (task := tasks.recv()) is not None:
             sequence, values = task
             try:
-                results.send((sequence, score_values(predictor, values, int(max_text_chars))))
+                results.send((sequence, score_values(core, values, int(max_text_chars))))
             except Exception as exc:  # a bug, not a bad row (bad rows never raise): stop the run with it
                 results.send((sequence, f"scoring a chunk failed: {exc!r}"))
     except EOFError:  # the parent went away
         pass
-    predictor.close()
     return 0
 
 

@@ -9,7 +9,7 @@ when the work already waiting plus its own would overrun the deadline.
 import math
 import threading
 
-from sentiment_service.predictor.batching import CALL_OVERHEAD_TOKENS
+from sentiment_service.predictor.call_budget import CALL_OVERHEAD_TOKENS
 
 # Seconds per padded token before the first measurement: the shipped int8 model on one AVX2 core.
 INITIAL_SECONDS_PER_TOKEN = 7e-5

@@ -1,17 +1,16 @@
-"""How much work one worker batches, queues and waits for: one typed value, built once from the settings."""
+"""How much work one serving worker batches, queues and waits for: one typed value, built once from the settings."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+
+from sentiment_service.predictor.call_budget import CallBudget
 
 
 @dataclass(frozen=True)
-class BatchLimits:
+class ServingLimits:
     """The defaults here are the service's defaults; Settings reads them from this class."""
 
-    # Texts per inference call, after coalescing concurrent requests.
-    max_texts: int = 64
-    # Padded tokens per inference call. Attention memory grows with batch x length^2: 2048 keeps a worker
-    # under ~210 MB peak on 256-token reviews (8192: ~460 MB) at the same throughput (measured, see README).
-    max_tokens: int = 2048
+    # What one inference call may hold, after concurrent requests are coalesced.
+    call_budget: CallBudget = field(default_factory=CallBudget)
     # How long the batcher waits for stragglers once requests arrive together; 2 ms gained nothing measurable.
     wait_s: float = 0.0
     # Texts waiting in one worker before new requests are refused with Overloaded (429).
@@ -22,8 +21,3 @@ class BatchLimits:
     # Requests that may wait on the batcher at once. Set from THREADS with a reserve, so that a worker
     # always has free request threads to answer probes and refusals without delay.
     max_waiting_requests: int = 48
-
-    @classmethod
-    def offline(cls) -> "BatchLimits":
-        """For scripts that score whole files through one predictor: no queue limit and no deadline to speak of."""
-        return replace(cls(), max_queued_texts=10_000_000, deadline_s=24 * 3600.0)

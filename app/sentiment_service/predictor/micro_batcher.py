@@ -16,11 +16,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
 from sentiment_service.predictor.admission import CostModel, estimated_tokens, refusal_reason, retry_after_s
-from sentiment_service.predictor.batching import chunk_by_budget
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
-from sentiment_service.predictor.engine import Encoded, SentimentModel
-from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.observer import InferenceObserver
+from sentiment_service.predictor.onnx_model import Encoded
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 
 @dataclass
@@ -33,8 +33,8 @@ class _Job:
 
 
 class MicroBatcher:
-    def __init__(self, model: SentimentModel, limits: BatchLimits, observer: InferenceObserver):
-        self.model = model
+    def __init__(self, core: ScoringCore, limits: ServingLimits, observer: InferenceObserver):
+        self.core = core
         self.limits = limits
         self.observer = observer
         self.costs = CostModel()
@@ -54,19 +54,18 @@ class MicroBatcher:
         self._thread.start()
 
     @property
-    def predicted_wait_s(self) -> float:
-        """Seconds a job admitted now would wait before its own scoring starts."""
-        return self._backlog_s
+    def closed(self) -> bool:
+        return self._closed
 
     def submit(self, texts: list[str]) -> list[Prediction]:
         """Tokenize, admit, queue, and wait for the predictions; raises InvalidText, Overloaded,
         DeadlineExceeded, NotReady."""
         # A first check on the texts' estimated cost refuses an overloaded worker's request before it is
         # tokenized; the check that reserves a place in the queue uses the exact token counts.
-        max_length = self.model.info.max_length
+        max_length = self.core.info.max_length
         self._refuse_if_overloaded(self.costs.predict_s([estimated_tokens(t, max_length) for t in texts]), len(texts))
         started = time.perf_counter()
-        encoded = self.model.encode(texts)
+        encoded = self.core.encode(texts)
         self.observer.tokenized(len(texts), time.perf_counter() - started)
         job = self._admit(encoded)
         if self._model_lock.acquire(blocking=False):
@@ -152,7 +151,7 @@ class MicroBatcher:
 
     def _fill(self, jobs: list[_Job]) -> None:
         count = sum(len(j.encoded) for j in jobs)
-        while self._queue and (not jobs or count + len(self._queue[0].encoded) <= self.limits.max_texts):
+        while self._queue and (not jobs or count + len(self._queue[0].encoded) <= self.limits.call_budget.max_texts):
             job = self._queue.popleft()
             jobs.append(job)
             count += len(job.encoded)
@@ -193,19 +192,16 @@ class MicroBatcher:
         flat = [enc for job in live for enc in job.encoded]
         if not flat:
             return
+        calls = {"count": 0, "padded_tokens": 0}
+
+        def on_call(texts: int, padded_tokens: int, seconds: float) -> None:
+            calls["count"] += 1
+            calls["padded_tokens"] += padded_tokens
+            self.observer.batch_scored(texts, padded_tokens, seconds)
+
         cycle_started = time.perf_counter()
-        predictions: list[Prediction | None] = [None] * len(flat)
-        lengths = [len(e.ids) for e in flat]
-        chunks = chunk_by_budget(lengths, self.limits.max_texts, self.limits.max_tokens)
-        padded_tokens = 0
-        for chunk in chunks:
-            started = time.perf_counter()
-            for i, prediction in zip(chunk, self.model.predict([flat[i] for i in chunk])):
-                predictions[i] = prediction
-            tokens = len(chunk) * max(lengths[i] for i in chunk)
-            padded_tokens += tokens
-            self.observer.batch_scored(len(chunk), tokens, time.perf_counter() - started)
-        self.costs.observe(time.perf_counter() - cycle_started, padded_tokens, len(chunks))
+        predictions = self.core.score_encoded(flat, on_call)
+        self.costs.observe(time.perf_counter() - cycle_started, calls["padded_tokens"], calls["count"])
         offset = 0
         for job in live:
             job.future.set_result(predictions[offset : offset + len(job.encoded)])

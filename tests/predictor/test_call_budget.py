@@ -2,7 +2,7 @@
 
 import pytest
 
-from sentiment_service.predictor.batching import chunk_by_budget
+from sentiment_service.predictor.call_budget import chunk_by_budget
 
 
 @pytest.mark.parametrize("lengths, max_texts, max_tokens", [

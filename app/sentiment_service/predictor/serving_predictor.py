@@ -1,46 +1,51 @@
-"""The real predictor: a verified model directory, a micro-batcher in front of it, an optional cache."""
+"""The predictor the service serves: a scoring core behind a micro-batcher, admission control and an optional cache.
+
+It implements the predictor contract (contract.py) for one model directory; the composition root builds one
+per model.
+"""
 
 from pathlib import Path
 
-from sentiment_service.predictor.batcher import MicroBatcher
 from sentiment_service.predictor.cache import PredictionCache
 from sentiment_service.predictor.contract import ModelInfo, NotReady, Prediction
-from sentiment_service.predictor.engine import SentimentModel
-from sentiment_service.predictor.limits import BatchLimits
-from sentiment_service.predictor.manifest import load_manifest, peek_model_info
+from sentiment_service.predictor.limits import ServingLimits
+from sentiment_service.predictor.manifest import peek_model_info
+from sentiment_service.predictor.micro_batcher import MicroBatcher
 from sentiment_service.predictor.observer import InferenceObserver, NullObserver
+from sentiment_service.predictor.scoring_core import ScoringCore
 
 WARM_UP_TEXTS = ["warm-up", "a slightly longer warm-up sentence, so that a second shape is seen too."]
 
 
-class OnnxPredictor:
-    def __init__(self, model_dir: Path, limits: BatchLimits | None = None, *, intra_op_threads: int = 1,
-                 cache_size: int = 0, observer: InferenceObserver | None = None, mem_pattern: bool = True):
+class ServingPredictor:
+    def __init__(self, model_dir: Path, limits: ServingLimits | None = None, *, intra_op_threads: int = 1,
+                 cache_size: int = 0, observer: InferenceObserver | None = None):
         self.model_dir = model_dir
-        self.limits = limits or BatchLimits()
+        self.limits = limits or ServingLimits()
         self._intra_op_threads = intra_op_threads
-        self._mem_pattern = mem_pattern  # see engine.session_options
         self._observer = observer or NullObserver()
         self._cache = PredictionCache(cache_size) if cache_size else None
         self._batcher: MicroBatcher | None = None
-        self._ready = False
         # Known before load(), so /version can answer while the model loads.
         self.info: ModelInfo = peek_model_info(model_dir)
 
     def load(self) -> None:
-        """Verify the manifest, open the model, start the batcher, run a warm-up; raises ModelLoadError."""
-        manifest = load_manifest(self.model_dir)
-        model = SentimentModel(manifest, self._intra_op_threads, mem_pattern=self._mem_pattern)
-        self.info = manifest.info
-        model.predict(model.encode(WARM_UP_TEXTS))
-        self._batcher = MicroBatcher(model, self.limits, self._observer)
+        """Verify the manifest, open the model, run a warm-up, start the batcher; raises ModelLoadError.
+
+        Loading a loaded predictor does nothing: it keeps its one batcher thread.
+        """
+        if self._batcher is not None:
+            return
+        core = ScoringCore.open(self.model_dir, budget=self.limits.call_budget, intra_op_threads=self._intra_op_threads)
+        self.info = core.info
+        core.score(WARM_UP_TEXTS)
+        self._batcher = MicroBatcher(core, self.limits, self._observer)
         self._batcher.start()
-        self._ready = True
         self._observer.model_loaded(self.info)
 
     @property
     def ready(self) -> bool:
-        return self._ready
+        return self._batcher is not None and not self._batcher.closed
 
     def predict(self, texts: list[str]) -> list[Prediction]:
         predictions = self._predict(texts)
@@ -48,7 +53,7 @@ class OnnxPredictor:
         return predictions
 
     def _predict(self, texts: list[str]) -> list[Prediction]:
-        if not self._ready or self._batcher is None:
+        if not self.ready:
             raise NotReady("model is not loaded")
         if self._cache is None:
             return self._batcher.submit(texts)
@@ -62,7 +67,5 @@ class OnnxPredictor:
         return found
 
     def close(self) -> None:
-        self._ready = False
         if self._batcher is not None:
             self._batcher.close()
-

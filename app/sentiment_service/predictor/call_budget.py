@@ -1,9 +1,22 @@
-"""Batching policy: which texts share one inference call."""
+"""How many texts share one inference call, and which: the budget of a call, and the split that fills it."""
+
+from dataclasses import dataclass
 
 # What one inference call costs beyond its padded tokens, in token-equivalents. Measured with the shipped
 # int8 model on one AVX2 core: ~0.6 ms per call against ~0.07 ms per padded token. It decides when merging
 # texts of different lengths saves more in per-call overhead than it wastes in padding.
 CALL_OVERHEAD_TOKENS = 9
+
+
+@dataclass(frozen=True)
+class CallBudget:
+    """What one inference call may hold. The defaults are the service's (Settings reads them from here)."""
+
+    # Texts per inference call, after the service coalesces concurrent requests.
+    max_texts: int = 64
+    # Padded tokens per inference call. Attention memory grows with batch x length^2: 2048 keeps a worker's peak
+    # bounded on 256-token reviews at the same throughput (bench/README.md, "Design measurements").
+    max_tokens: int = 2048
 
 
 def chunk_by_budget(lengths: list[int], max_texts: int, max_tokens: int) -> list[list[int]]:

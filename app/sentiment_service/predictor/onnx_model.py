@@ -1,4 +1,4 @@
-"""The loaded artifacts: a Hugging Face tokenizer and an ONNX Runtime session, scored per batch."""
+"""One model directory's loaded artifacts: its tokenizer and its ONNX Runtime session, run one call at a time."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,8 +48,16 @@ def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
     return tokenizer
 
 
-class SentimentModel:
-    """Tokenize and run one batch; thread-compatible but meant to be driven by one batcher thread."""
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Rows of probabilities from rows of logits divided by the temperature: the one softmax every path uses."""
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    exp = np.exp(z)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+class OnnxModel:
+    """Tokenize, and run one inference call; thread-compatible, but each call is one caller's at a time."""
 
     def __init__(self, manifest: Manifest, intra_op_threads: int, *, mem_pattern: bool = True):
         self.info: ModelInfo = manifest.info
@@ -80,16 +88,9 @@ class SentimentModel:
             raise
         return [Encoded(e.ids, bool(e.overflowing)) for e in encodings]
 
-    def predict(self, batch: list[Encoded]) -> list[Prediction]:
-        """Run one inference call over encoded texts and turn each row of probabilities into a Prediction."""
-        return [to_prediction(self.info, row, e.truncated) for row, e in zip(self.probabilities([e.ids for e in batch]), batch)]
-
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
         """Softmax of the temperature-scaled logits of one inference call."""
-        logits = self.logits(batch) / self.info.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return softmax(self.logits(batch), self.info.temperature)
 
     def logits(self, batch: list[list[int]]) -> np.ndarray:
         """Pad to the longest sequence in this batch and run the session: raw logits, float64."""

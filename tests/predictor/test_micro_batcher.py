@@ -5,15 +5,16 @@ import time
 
 import pytest
 
-from sentiment_service.predictor.batcher import MicroBatcher
+from sentiment_service.predictor.call_budget import CallBudget
 from sentiment_service.predictor.contract import DeadlineExceeded, InvalidText, ModelInfo, NotReady, Overloaded, Prediction
-from sentiment_service.predictor.engine import Encoded
-from sentiment_service.predictor.limits import BatchLimits
+from sentiment_service.predictor.limits import ServingLimits
+from sentiment_service.predictor.micro_batcher import MicroBatcher
 from sentiment_service.predictor.observer import NullObserver
+from sentiment_service.predictor.onnx_model import Encoded
 
 
 class SlowModel:
-    """Stands in for SentimentModel: records batch sizes; each call takes `delay` seconds."""
+    """Stands in for the scoring core: records how many texts each scoring cycle got; each takes `delay` seconds."""
 
     info = ModelInfo("slow", "1", ("negative", "positive"), 16)
 
@@ -27,16 +28,18 @@ class SlowModel:
                 raise InvalidText("bad", i)
         return [Encoded([1] * (len(t) + 2), False) for t in texts]
 
-    def predict(self, batch):
+    def score_encoded(self, encoded, on_call=None):
         self.release.wait()
         time.sleep(self.delay)
-        self.batches.append(len(batch))
-        return [Prediction("positive", 0.75, {"negative": 0.25, "positive": 0.75}, e.truncated) for e in batch]
+        self.batches.append(len(encoded))
+        if on_call is not None:
+            on_call(len(encoded), len(encoded) * max(len(e.ids) for e in encoded), self.delay)
+        return [Prediction("positive", 0.75, {"negative": 0.25, "positive": 0.75}, e.truncated) for e in encoded]
 
 
-def make(model, **overrides):
-    limits = BatchLimits(max_texts=64, max_tokens=10_000, wait_s=0.0, max_queued_texts=100, deadline_s=5.0)
-    batcher = MicroBatcher(model, BatchLimits(**{**vars(limits), **overrides}), NullObserver())
+def make(model, max_texts=64, **overrides):
+    limits = {"wait_s": 0.0, "max_queued_texts": 100, "deadline_s": 5.0, **overrides}
+    batcher = MicroBatcher(model, ServingLimits(call_budget=CallBudget(max_texts, 10_000), **limits), NullObserver())
     batcher.start()
     return batcher
 
