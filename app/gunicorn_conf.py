@@ -7,14 +7,9 @@ imported here may import prometheus_client, onnxruntime or tokenizers: they read
 
 import os
 
-import gunicorn.http.wsgi
-
 from sentiment_service.bootstrap import bootstrap
-from sentiment_service.http.listener import mark_server_stopping_on_stop
-from sentiment_service.http.state import state_of
 from sentiment_service.logs import JsonFormatter
-from sentiment_service.predictor.contract import ModelLoadError
-from sentiment_service.predictor.manifest import load_manifest
+from sentiment_service.server import hooks
 from sentiment_service.settings import load_settings
 
 settings = bootstrap(load_settings(), multiprocess_metrics=True)
@@ -26,8 +21,8 @@ bind = f"{settings.bind_host}:{settings.port}"
 workers = settings.worker_count
 # gthread (request threads only parse, validate and wait while the worker's single batcher thread runs
 # the model, so concurrent requests to one worker are coalesced into one inference call), plus a drain
-# that resets no connection on SIGTERM: see sentiment_service/http/worker.py.
-worker_class = "sentiment_service.http.worker.DrainingThreadWorker"
+# that resets no connection on SIGTERM: see sentiment_service/server/worker.py.
+worker_class = "sentiment_service.server.worker.DrainingThreadWorker"
 # Many threads, because they mostly wait: a connection that sent a request gets a thread at once, so no
 # request waits unseen in the thread pool's queue; admission control refuses what cannot meet the deadline.
 threads = settings.threads
@@ -71,33 +66,10 @@ logconfig_dict = {
     },
 }
 # No product/version banner in the Server header.
-gunicorn.http.wsgi.SERVER = "sentiment"
+hooks.hide_server_version()
 
-
-def on_starting(server):
-    """Refuse to start on a model directory that is missing or does not match its manifest."""
-    try:
-        manifest = load_manifest(settings.model_dir)
-    except ModelLoadError as exc:
-        server.log.error("refusing to start: %s", exc)
-        raise SystemExit(3) from None
-    server.log.info("model %s %s verified", manifest.info.name, manifest.info.version)
-
-
-def when_ready(server):
-    """Let workers know, when the master stops, that the whole server stops (see http/worker.py)."""
-    mark_server_stopping_on_stop(server)
-
-
-def worker_exit(server, worker):
-    """Finish what the batcher accepted before the process exits."""
-    # A worker that failed to boot has no app to close.
-    app = getattr(worker, "wsgi", None)
-    if app is not None:
-        state_of(app).close()
-
-
-def child_exit(server, worker):
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)
+# The server hooks live in sentiment_service/server/hooks.py.
+on_starting = hooks.refuse_a_bad_model_directory(settings)
+when_ready = hooks.when_ready
+worker_exit = hooks.worker_exit
+child_exit = hooks.child_exit

@@ -59,7 +59,7 @@ def fake_predictor():
 
 @pytest.fixture
 def app(settings, fake_predictor):
-    return create_app(settings, fake_predictor, load_in_background=False)
+    return create_app(settings, fake_predictor)
 
 
 @pytest.fixture

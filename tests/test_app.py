@@ -50,14 +50,14 @@ def test_health_version_openapi(client):
 
 def test_ready_is_503_until_loaded_then_200(settings):
     predictor = FakePredictor()
-    app = create_app(settings, predictor, load_in_background=False)
+    app = create_app(settings, predictor)
     assert app.test_client().get("/ready").status_code == 200
     predictor._ready = False
     assert_error(app.test_client().get("/ready"), 503, "not_ready")
 
 
 def test_ready_reports_a_failed_load(settings):
-    app = create_app(settings, FakePredictor(load_error=NotReady("broken weights")), load_in_background=False)
+    app = create_app(settings, FakePredictor(load_error=NotReady("broken weights")))
     response = app.test_client().get("/ready")
     assert_error(response, 503, "model_load_failed")
     assert "broken weights" in response.get_json()["error"]["message"]
@@ -126,7 +126,7 @@ def test_unknown_path_and_wrong_method(client):
     (RuntimeError("boom"), 500, "internal_error"),
 ])
 def test_predictor_errors_map_to_statuses(settings, error, status, code):
-    app = create_app(settings, FakePredictor(fail_with=error), load_in_background=False)
+    app = create_app(settings, FakePredictor(fail_with=error))
     response = post(app.test_client(), "/predict", {"text": "good"})
     assert_error(response, status, code)
     if status in (429, 503):

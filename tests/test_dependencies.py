@@ -39,7 +39,7 @@ sys.meta_path.insert(0, Absent())
 # What the image runs: gunicorn's configuration (the master), its worker class, the app with the shipped
 # model (a worker), and the container's health check.
 runpy.run_path("app/gunicorn_conf.py")
-import sentiment_service.healthcheck, sentiment_service.http.worker
+import sentiment_service.healthcheck, sentiment_service.server.worker
 from sentiment_service.service import build_app
 from sentiment_service.settings import load_settings
 

@@ -48,7 +48,7 @@ def test_polarity_is_near_zero_for_a_neutral_statement_and_signed_otherwise(ship
 
 
 def test_two_label_clients_get_two_labels_from_the_shipped_model(shipped):
-    client = create_app(Settings(response_labels="binary"), shipped, load_in_background=False).test_client()
+    client = create_app(Settings(response_labels="binary"), shipped).test_client()
     body = client.post("/batch-predict", json={"texts": ["I loved it", "The meeting is at 3 pm on Tuesday."]}).get_json()
     for prediction in body["predictions"]:
         assert prediction["label"] in {"negative", "positive"}

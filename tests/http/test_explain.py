@@ -83,7 +83,7 @@ def test_openapi_documents_explain_with_its_limits(client):
 
 def test_explain_needs_a_key_when_keys_are_on(tiny_model_dir):
     settings = Settings(model_dir=tiny_model_dir, api_keys=[SecretStr("k")])
-    client = create_app(settings, FakePredictor(), load_in_background=False).test_client()
+    client = create_app(settings, FakePredictor()).test_client()
     assert post(client, {"text": "good"}).status_code == 401
     assert post(client, {"text": "good"}, Authorization="Bearer k").status_code == 200
 

@@ -19,8 +19,7 @@ class ThreeLabelPredictor(FakePredictor):
 
 
 def client_for(tiny_model_dir, **settings):
-    return create_app(Settings(model_dir=tiny_model_dir, **settings), ThreeLabelPredictor(),
-                      load_in_background=False).test_client()
+    return create_app(Settings(model_dir=tiny_model_dir, **settings), ThreeLabelPredictor()).test_client()
 
 
 def test_three_labels_and_polarity_by_default(tiny_model_dir):

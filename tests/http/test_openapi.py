@@ -6,6 +6,7 @@ import pytest
 
 from sentiment_service.http.catalogue import ANY_PATH, CATALOGUE, SERVER_REFUSALS
 from sentiment_service.http.factory import create_app
+from sentiment_service.http.playground import PAGE_PATHS
 from sentiment_service.http.security import OPEN_PATHS
 from sentiment_service.predictor.contract import Overloaded
 from tests.fakes import FakePredictor
@@ -22,7 +23,7 @@ def served(app) -> dict[str, set[str]]:
 
 @pytest.fixture(params=[True, False], ids=["playground", "no-playground"])
 def served_and_documented(request, settings):
-    app = create_app(settings.model_copy(update={"playground": request.param}), FakePredictor(), load_in_background=False)
+    app = create_app(settings.model_copy(update={"playground": request.param}), FakePredictor())
     return served(app), app.test_client().get("/openapi.json").get_json()
 
 
@@ -52,7 +53,7 @@ def test_the_catalogue_names_only_paths_the_app_serves(app):
 
 def test_unauthorized_is_listed_for_exactly_the_paths_that_can_need_a_key(app):
     # /metrics is among them: it needs a key with METRICS_REQUIRE_KEY.
-    assert set(CATALOGUE["unauthorized"].paths) == set(served(app)) - OPEN_PATHS
+    assert set(CATALOGUE["unauthorized"].paths) == set(served(app)) - OPEN_PATHS - PAGE_PATHS
 
 
 @pytest.mark.parametrize("path, body, fail_with, field", [
@@ -62,7 +63,7 @@ def test_unauthorized_is_listed_for_exactly_the_paths_that_can_need_a_key(app):
     ("/predict", {"text": "good"}, Overloaded("busy", reason="threads"), "reason"),
 ])
 def test_every_field_an_error_carries_is_in_the_error_schema(settings, path, body, fail_with, field):
-    app = create_app(settings, FakePredictor(fail_with=fail_with), load_in_background=False)
+    app = create_app(settings, FakePredictor(fail_with=fail_with))
     client = app.test_client()
     error = client.post(path, data=json.dumps(body), content_type="application/json").get_json()["error"]
     declared = client.get("/openapi.json").get_json()["components"]["schemas"]["ErrorDetail"]["properties"]

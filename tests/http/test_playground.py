@@ -15,7 +15,7 @@ EXPECTED_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-sr
 
 
 def client_for(tiny_model_dir, **settings):
-    return create_app(Settings(model_dir=tiny_model_dir, **settings), FakePredictor(), load_in_background=False).test_client()
+    return create_app(Settings(model_dir=tiny_model_dir, **settings), FakePredictor()).test_client()
 
 
 @pytest.mark.parametrize("path", sorted(ASSETS))

@@ -7,7 +7,6 @@ import pytest
 from pydantic import SecretStr
 
 from sentiment_service.http.factory import create_app
-from sentiment_service.http.state import state_of
 from sentiment_service.settings import Settings
 from tests.fakes import FakePredictor
 
@@ -16,7 +15,7 @@ from tests.fakes import FakePredictor
 def locked(tiny_model_dir):
     settings = Settings(model_dir=tiny_model_dir, api_keys=[SecretStr("old-key"), SecretStr("new-key")],
                         cors_origins=["https://app.example"])
-    return create_app(settings, FakePredictor(), load_in_background=False).test_client()
+    return create_app(settings, FakePredictor()).test_client()
 
 
 def predict(client, **headers):
@@ -43,7 +42,7 @@ def test_probes_stay_open(locked):
 
 def test_metrics_can_require_a_key(tiny_model_dir):
     settings = Settings(model_dir=tiny_model_dir, api_keys=[SecretStr("k")], metrics_require_key=True)
-    client = create_app(settings, FakePredictor(), load_in_background=False).test_client()
+    client = create_app(settings, FakePredictor()).test_client()
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", headers={"X-API-Key": "k"}).status_code == 200
 
@@ -65,14 +64,14 @@ def test_keys_and_texts_never_reach_the_logs(locked, caplog):
 
 
 def test_ready_turns_503_while_draining(tiny_model_dir):
-    app = create_app(Settings(model_dir=tiny_model_dir), FakePredictor(), load_in_background=False)
-    state_of(app).drain()
+    app = create_app(Settings(model_dir=tiny_model_dir), FakePredictor())
+    app.state.drain()
     response = app.test_client().get("/ready")
     assert response.status_code == 503 and response.get_json()["error"]["code"] == "shutting_down"
 
 
 def test_texts_are_logged_only_when_asked(tiny_model_dir, caplog):
-    app = create_app(Settings(model_dir=tiny_model_dir, log_texts=True), FakePredictor(), load_in_background=False)
+    app = create_app(Settings(model_dir=tiny_model_dir, log_texts=True), FakePredictor())
     with caplog.at_level(logging.INFO):
         predict(app.test_client())
     assert any(getattr(r, "input_texts", None) == ["good"] for r in caplog.records)

@@ -12,6 +12,9 @@ ANY_PATH = "*"
 SCORING_PATHS = ("/predict", "/batch-predict", "/explain")
 
 
+REJECTION_STATUSES = frozenset({413, 415, 422, 429})
+
+
 @dataclass(frozen=True)
 class ErrorKind:
     status: int
@@ -21,6 +24,12 @@ class ErrorKind:
     # The paths whose operations can answer with it. Empty for a request that no operation takes (an unknown
     # path, another method), and for the framework's refusals that gunicorn never lets reach the app.
     paths: tuple[str, ...] = ()
+
+    @property
+    def is_rejection(self) -> bool:
+        """A refusal of what the client sent or of the load it adds (413, 415, 422, 429): counted in
+        sentiment_rejections_total{reason=<code>}, as opposed to a failure of the request or of the server."""
+        return self.status in REJECTION_STATUSES
 
 
 CATALOGUE: dict[str, ErrorKind] = {

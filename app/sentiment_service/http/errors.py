@@ -29,7 +29,7 @@ class ApiError(Exception):
 
 
 def error_response(error: ApiError):
-    if error.status in (413, 415, 422, 429):
+    if CATALOGUE[error.code].is_rejection:
         metrics.REJECTIONS.labels(error.code).inc()
     response = jsonify({"error": {"code": error.code, "message": error.message, **error.details}})
     response.status_code = error.status

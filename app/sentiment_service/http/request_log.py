@@ -6,7 +6,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 
 from sentiment_service import metrics
 
@@ -15,18 +15,19 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
 
+class ScoredResponse(Response):
+    """A response that carries the texts its request scored, for the access-log line (counted always, logged
+    only with LOG_TEXTS): the route that scored them sets `scored_texts` on the response it returns."""
+
+    scored_texts: tuple[str, ...] = ()
+
+
 @dataclass
 class AccessRecord:
-    """What the access-log line says about one request; routes add the texts they scored."""
+    """When the request started and the id it is logged under."""
 
     request_id: str
     started: float = field(default_factory=time.perf_counter)
-    texts: list[str] = field(default_factory=list)
-
-
-def note_scored_texts(texts: list[str]) -> None:
-    """Tell the access log which texts this request scored (counted always, logged only with LOG_TEXTS)."""
-    g.access_record.texts = texts
 
 
 def install_request_log(app: Flask, model_version: str, log_texts: bool = False) -> None:
@@ -38,7 +39,7 @@ def install_request_log(app: Flask, model_version: str, log_texts: bool = False)
         g.access_record = AccessRecord(incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex)
 
     @app.after_request
-    def finish(response):
+    def finish(response: Response):
         # A request refused before `start` ran (e.g. a malformed request line) still gets a record.
         record: AccessRecord = g.get("access_record") or AccessRecord(uuid.uuid4().hex)
         duration = time.perf_counter() - record.started
@@ -47,11 +48,12 @@ def install_request_log(app: Flask, model_version: str, log_texts: bool = False)
         metrics.REQUEST_SECONDS.labels(endpoint, str(response.status_code)).observe(duration)
         response.headers["X-Request-ID"] = record.request_id
         traceparent = request.headers.get("traceparent", "")
+        texts = getattr(response, "scored_texts", ())
         log.info("request", extra={
             "request_id": record.request_id, "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(duration * 1000, 2),
-            "texts": len(record.texts), "chars": sum(len(t) for t in record.texts), "model_version": model_version,
+            "texts": len(texts), "chars": sum(len(t) for t in texts), "model_version": model_version,
             **({"traceparent": traceparent} if _TRACEPARENT.match(traceparent) else {}),
-            **({"input_texts": record.texts} if log_texts and record.texts else {}),
+            **({"input_texts": list(texts)} if log_texts and texts else {}),
         })
         return response

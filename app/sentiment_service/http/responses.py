@@ -1,18 +1,26 @@
 """How a prediction and the model are written in responses, for every endpoint that scores."""
 
-from sentiment_service.http.state import current_state
-from sentiment_service.predictor.contract import Prediction
+from flask import jsonify
+
+from sentiment_service.http.request_log import ScoredResponse
+from sentiment_service.predictor.contract import ModelInfo, Prediction
 from sentiment_service.predictor.labels import as_binary
 
 
-def model_ref() -> dict:
-    info = current_state().predictor.info
+def model_ref(info: ModelInfo) -> dict:
     return {"name": info.name, "version": info.version}
 
 
-def prediction_body(prediction: Prediction, model: dict) -> dict:
+def prediction_body(prediction: Prediction, model: dict, response_labels: str) -> dict:
     """RESPONSE_LABELS=binary keeps the two-label shape for clients written before the neutral class."""
-    if current_state().settings.response_labels == "binary":
+    if response_labels == "binary":
         prediction = as_binary(prediction)
     return {"label": prediction.label, "score": prediction.score, "scores": prediction.scores,
             "polarity": prediction.polarity, "truncated": prediction.truncated, "model": model}
+
+
+def scored_response(body: dict, texts: list[str]) -> ScoredResponse:
+    """The JSON response of a request that scored `texts` (the access log counts them)."""
+    response = jsonify(body)
+    response.scored_texts = tuple(texts)
+    return response

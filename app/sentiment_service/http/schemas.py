@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from sentiment_service.http.errors import ApiError
 from sentiment_service.predictor.explain import WordSpan, find_words
+from sentiment_service.predictor.text_rules import check_text
 
 
 class PredictRequest(BaseModel):
@@ -104,17 +105,14 @@ def _validation_error(exc: ValidationError) -> ApiError:
 
 
 def _check_text(text: str, max_chars: int, index: int | None) -> None:
-    where = {} if index is None else {"index": index}
-    prefix = "" if index is None else f"texts[{index}]: "
-    if len(text) > max_chars:
-        raise ApiError("text_too_long", f"{prefix}text has {len(text)} characters; the limit is {max_chars}",
-                       limit=max_chars, **where)
-    if not text.strip():
-        raise ApiError("empty_text", f"{prefix}text is empty or only whitespace", **where)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ApiError("invalid_text", f"{prefix}text holds a lone UTF-16 surrogate (e.g. \\ud800)", **where) from None
+    """The one acceptance rule (predictor/text_rules.py), answered with its code and the text's index."""
+    refusal = check_text(text, max_chars)
+    if refusal is None:
+        return
+    details = {} if index is None else {"index": index}
+    if refusal.limit is not None:
+        details["limit"] = refusal.limit
+    raise ApiError(refusal.code, ("" if index is None else f"texts[{index}]: ") + refusal.message, **details)
 
 
 def parse_predict(body: object, max_chars: int) -> str:

@@ -5,13 +5,10 @@ import hmac
 from flask import Flask, request
 
 from sentiment_service.http.errors import ApiError
-from sentiment_service.http.playground import PAGE_PATHS
 from sentiment_service.settings import Settings
 
 # Probes and the OpenAPI document stay reachable without a key so orchestrators can check the service.
-OPEN_PATHS = {"/health", "/ready", "/openapi.json", "/version"}
-# The playground page and its assets hold no data (a 404 when it is off); the calls they make need the key.
-OPEN_PATHS |= PAGE_PATHS
+OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json", "/version"})
 
 
 def _presented_key() -> str | None:
@@ -30,9 +27,10 @@ def _key_matches(presented: str, keys: list[bytes]) -> bool:
     return matched
 
 
-def install_security(app: Flask, settings: Settings) -> None:
+def install_security(app: Flask, settings: Settings, page_paths: frozenset[str] = frozenset()) -> None:
+    """API keys, CORS and hardening headers; `page_paths` are pages that hold no data and need no key."""
     keys = [k.get_secret_value().encode("utf-8") for k in settings.api_keys]
-    open_paths = OPEN_PATHS if settings.metrics_require_key else OPEN_PATHS | {"/metrics"}
+    open_paths = OPEN_PATHS | page_paths | (frozenset() if settings.metrics_require_key else {"/metrics"})
     origins = set(settings.cors_origins)
 
     @app.before_request

@@ -9,6 +9,8 @@ already in the backlog, closes its copy of the listener at once, and finishes ev
 When the whole server stops, new handshakes are stopped first (listener.py), so that none can land in
 the backlog between the last accept and the close. Once every process has closed the socket, new
 connections are refused, which clients and balancers retry safely.
+
+What of gunicorn's gthread worker this relies on is listed in gunicorn_internals.py.
 """
 
 import threading
@@ -17,8 +19,7 @@ import time
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from sentiment_service import metrics
-from sentiment_service.http.listener import SERVER_STOPPING, refuse_new_connections
-from sentiment_service.http.state import state_of
+from sentiment_service.server.listener import refuse_new_connections, server_is_stopping
 
 # After new handshakes are stopped, how long those already under way get to complete (a round trip)
 # before the backlog is accepted for the last time.
@@ -46,7 +47,7 @@ class DrainingThreadWorker(ThreadWorker):
 
     def _begin_drain(self):
         """On the main loop: report draining now, stop accepting after the drain delay."""
-        state = state_of(self.wsgi)
+        state = self.wsgi.state
         state.drain()
         metrics.DRAINING.set(1)
         delay_s = state.settings.drain_delay_s
@@ -68,7 +69,7 @@ class DrainingThreadWorker(ThreadWorker):
 
     def _accept_backlog_and_close(self):
         """Take every connection the kernel already completed, then close this copy of the listener."""
-        if SERVER_STOPPING.value and any([refuse_new_connections(s.sock) for s in self.sockets if s.sock is not None]):
+        if server_is_stopping() and any([refuse_new_connections(s.sock) for s in self.sockets if s.sock is not None]):
             time.sleep(HANDSHAKE_GRACE_S)
         for listener in self.sockets:
             if listener.sock is None:

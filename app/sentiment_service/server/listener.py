@@ -30,21 +30,29 @@ class _SockFilter(ctypes.Structure):
 
 _PROGRAM = (_SockFilter * len(_DROP_NEW_CONNECTIONS))(*(_SockFilter(*op) for op in _DROP_NEW_CONNECTIONS))
 
-# Shared memory, created in the gunicorn master before it forks workers: set when the whole server stops.
-# Only then may a worker stop new connections on the listening socket that all workers share; when one
-# worker is replaced or the server reloads, its siblings go on accepting on that same socket.
-SERVER_STOPPING = multiprocessing.RawValue("b", 0)
+# Shared memory, created by the gunicorn master in its when_ready hook (before it forks any worker, so every
+# worker shares it): set when the whole server stops. Only then may a worker stop new connections on the
+# listening socket that all workers share; when one worker is replaced or the server reloads, its siblings go
+# on accepting on that same socket. None outside gunicorn (and in a worker of a master that never set it up).
+_server_stopping = None
 
 
 def mark_server_stopping_on_stop(arbiter) -> None:
-    """For gunicorn's when_ready hook: set SERVER_STOPPING as the master begins a full stop."""
+    """For gunicorn's when_ready hook: create the shared flag, and set it as the master begins a full stop."""
+    global _server_stopping
+    flag = _server_stopping = multiprocessing.RawValue("b", 0)
     stop = arbiter.stop
 
     def stop_and_mark(graceful: bool = True) -> None:
-        SERVER_STOPPING.value = 1
+        flag.value = 1
         stop(graceful)
 
     arbiter.stop = stop_and_mark
+
+
+def server_is_stopping() -> bool:
+    """True once the master has begun a full stop (see mark_server_stopping_on_stop)."""
+    return _server_stopping is not None and bool(_server_stopping.value)
 
 
 def refuse_new_connections(listener: socket.socket) -> bool:

@@ -7,8 +7,7 @@ import threading
 from gunicorn.workers.gthread import PollableMethodQueue
 
 from sentiment_service import metrics
-from sentiment_service.http.state import state_of
-from sentiment_service.http.worker import DrainingThreadWorker
+from sentiment_service.server.worker import DrainingThreadWorker
 
 
 class GaugeBehindAHeldLock:
@@ -44,11 +43,11 @@ def test_sigterm_handler_defers_the_drain_to_the_main_loop(app, monkeypatch):
     worker = loaded_worker(app)
     try:
         worker.handle_exit(signal.SIGTERM, None)
-        assert worker.alive and not state_of(app).draining, "the handler itself must only queue the drain"
+        assert worker.alive and not app.state.draining, "the handler itself must only queue the drain"
 
         gauge.lock.release()  # the main thread finishes its own gauge write, then runs what was queued
         worker.method_queue.run_callbacks(None)
-        assert state_of(app).draining and gauge.values == [1]
+        assert app.state.draining and gauge.values == [1]
         assert not worker.alive, "with no drain delay, the worker stops accepting at once"
     finally:
         worker.method_queue.close()

@@ -1,0 +1,1 @@
+"""The gunicorn side of the service: the worker class, its drain, and the server hooks."""
