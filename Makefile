@@ -16,7 +16,7 @@ TRAIN_VENV ?= .venv-train
 DATA_DIR   ?= ../shared/data
 WORK       := training/work
 
-.PHONY: help venv serve-venv train-venv run test lint evaluate bench bench-bulk overload score soak screenshots image model release clean
+.PHONY: help venv serve-venv train-venv run test test-fast lint evaluate bench bench-bulk overload score soak screenshots image model release clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -75,6 +75,11 @@ run: $(VENV)/.serving ## serve the shipped model on 0.0.0.0:$PORT (default 8000)
 
 test: venv k8s-venv ## run the whole test suite (container tests run when a Docker engine is reachable)
 	$(PY) -m pytest
+
+# The unit tests: no process started, no system tool, no container, browser or JVM (tests/conftest.py marks them).
+FAST_TESTS := not (integration or container or browser or spark or system or slow)
+test-fast: venv ## the unit tests only, in seconds (everything `make test` runs that starts nothing)
+	$(PY) -m pytest -q -m "$(FAST_TESTS)"
 
 lint: venv ## ruff, hadolint and actionlint (also run inside the test suite)
 	$(VENV)/bin/ruff check app tests training bench evaluation scripts

@@ -1,4 +1,7 @@
-"""Shared fixtures: settings, a fake predictor, an app and client, and a tiny real ONNX model."""
+"""Shared fixtures: settings, a fake predictor, an app and client, and a tiny real ONNX model; and the markers
+that say which suites start processes or need the system (`make test-fast` leaves those out)."""
+
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +11,37 @@ from sentiment_service.predictor.serving_predictor import ServingPredictor
 from sentiment_service.settings import DEFAULT_MODEL_DIR, Settings
 from tests.fakes import FakePredictor
 from tests.tiny_model import build_tiny_model
+
+# Suites by what they need, beside the markers their modules set themselves. `integration`: starts real processes
+# (gunicorn, the score command, a fresh interpreter); `container`: a Docker engine; `browser`: Chromium; `spark`: a
+# JVM; `system`: a tool from the system (kubectl, haproxy, prometheus, wrk, hadolint); `slow`: seconds of CPU on
+# the shipped model or real data.
+SUITE_MARKERS = {
+    "tests/container/": ("container",),
+    "tests/browser/": ("browser", "integration"),
+    "tests/fleet/": ("integration", "system"),
+    "tests/reliability/": ("integration",),
+    "tests/integration/": ("integration",),
+    "tests/bench/": ("integration", "system"),
+    "tests/deploy/": ("system",),
+    "tests/observability/test_prometheus_scrape.py": ("integration", "system"),
+    "tests/bulk/test_spark.py": ("spark", "slow"),
+    "tests/bulk/test_cli.py": ("integration",),
+    "tests/bulk/test_packaging.py": ("integration",),
+    "tests/model/": ("slow",),
+    "tests/test_dependencies.py": ("integration",),
+    "tests/test_repository.py": ("system",),
+}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        where = item.path.relative_to(ROOT).as_posix()
+        for prefix, markers in SUITE_MARKERS.items():
+            if where.startswith(prefix):
+                for marker in markers:
+                    item.add_marker(marker)
 
 
 @pytest.fixture(autouse=True)

@@ -66,7 +66,7 @@ def test_workflow_shape():
     assert triggers["push"] == {"branches": ["main"], "tags": ["v*.*.*"]}
     assert triggers["pull_request"] == {"branches": ["main"]}
     test, build = workflow["jobs"]["test"], workflow["jobs"]["build"]
-    assert any(step.get("run") == "make test" for step in test["steps"])
+    assert any(step.get("run") == "bash .ci/run" for step in test["steps"]), "the workflow tests as CI does, installs included"
     assert build["needs"] == "test" and build["permissions"]["packages"] == "write"
     assert "pull_request" in build["if"]
     uses = [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
