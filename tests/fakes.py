@@ -1,15 +1,28 @@
-"""A fake predictor for HTTP unit tests: instant, deterministic, and able to fail on demand."""
+"""A fake predictor for HTTP unit tests: instant, deterministic, three labels as the product has, and able to fail
+on demand."""
 
 from sentiment_service.predictor.contract import ModelInfo, Prediction
 
-INFO = ModelInfo("fake-model", "9.9.9", ("negative", "positive"), 32)
+INFO = ModelInfo("fake-model", "9.9.9", ("negative", "neutral", "positive"), 32)
+
+
+def word_scores(text: str) -> Prediction:
+    """negative / neutral / positive driven by the words "good" and "bad": "good" alone is positive 5/7."""
+    lowered = text.lower()
+    raw = {"negative": 1 + 4 * lowered.count("bad"), "neutral": 1.0, "positive": 1 + 4 * lowered.count("good")}
+    total = sum(raw.values())
+    scores = {label: value / total for label, value in raw.items()}
+    label = max(scores, key=scores.get)
+    return Prediction(label, scores[label], scores, truncated=False)
 
 
 class FakePredictor:
-    def __init__(self, fail_with: Exception | None = None, load_error: Exception | None = None):
+    def __init__(self, fail_with: Exception | None = None, load_error: Exception | None = None,
+                 answer: Prediction | None = None):
         self.info = INFO
         self.fail_with = fail_with
         self.load_error = load_error
+        self.answer = answer
         self.calls: list[list[str]] = []
         self._ready = False
 
@@ -26,14 +39,7 @@ class FakePredictor:
         self.calls.append(list(texts))
         if self.fail_with:
             raise self.fail_with
-        return [self._one(t) for t in texts]
+        return [self.answer or word_scores(t) for t in texts]
 
     def close(self) -> None:
         self._ready = False
-
-    @staticmethod
-    def _one(text: str) -> Prediction:
-        positive = 0.9 if "good" in text.lower() else 0.2
-        label = "positive" if positive > 0.5 else "negative"
-        return Prediction(label, max(positive, 1 - positive), {"negative": 1 - positive, "positive": positive},
-                          truncated=len(text) > 100)

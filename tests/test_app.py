@@ -3,10 +3,11 @@
 import json
 
 import pytest
+from prometheus_client import REGISTRY
 
 from sentiment_service.http.factory import create_app
 from sentiment_service.http.schemas import BatchPredictResponse, ErrorResponse, PredictionOut, VersionResponse
-from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded
+from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
 from tests.fakes import FakePredictor
 
 
@@ -25,8 +26,8 @@ def test_predict_returns_label_scores_and_model(client):
     response = post(client, "/predict", {"text": "a good film"})
     assert response.status_code == 200
     body = PredictionOut.model_validate(response.get_json())
-    assert body.label == "positive" and body.score == pytest.approx(0.9)
-    assert body.scores == pytest.approx({"negative": 0.1, "positive": 0.9})
+    assert body.label == "positive" and body.score == pytest.approx(5 / 7)
+    assert body.scores == pytest.approx({"negative": 1 / 7, "neutral": 1 / 7, "positive": 5 / 7})
     assert body.model.name == "fake-model" and body.model.version == "9.9.9"
     assert body.truncated is False
 
@@ -139,8 +140,12 @@ def test_request_id_is_echoed_or_generated(client):
     assert len(generated) == 32 and "<" not in generated
 
 
-def test_truncation_is_reported(client):
-    assert post(client, "/predict", {"text": "good " * 30}).get_json()["truncated"] is True
+@pytest.mark.parametrize("truncated", [True, False])
+def test_the_predictors_truncation_flag_reaches_the_response(settings, truncated):
+    answer = Prediction("positive", 0.8, {"negative": 0.1, "neutral": 0.1, "positive": 0.8}, truncated)
+    client = create_app(settings, FakePredictor(answer=answer)).test_client()
+    assert post(client, "/predict", {"text": "fine"}).get_json()["truncated"] is truncated
+    assert post(client, "/batch-predict", {"texts": ["fine"]}).get_json()["predictions"][0]["truncated"] is truncated
 
 
 def test_hardening_headers(client):
@@ -150,8 +155,12 @@ def test_hardening_headers(client):
 
 
 def test_metrics_count_requests_and_labels(client):
+    ok = {"endpoint": "/predict", "method": "POST", "status": "200"}
+    before_ok = REGISTRY.get_sample_value("sentiment_http_requests_total", ok) or 0.0
+    before_empty = REGISTRY.get_sample_value("sentiment_rejections_total", {"reason": "empty_text"}) or 0.0
     post(client, "/predict", {"text": "good"})
     post(client, "/predict", {"text": ""})
+    assert REGISTRY.get_sample_value("sentiment_http_requests_total", ok) == before_ok + 1
+    assert REGISTRY.get_sample_value("sentiment_rejections_total", {"reason": "empty_text"}) == before_empty + 1
     text = client.get("/metrics").get_data(as_text=True)
     assert 'sentiment_http_requests_total{endpoint="/predict",method="POST",status="200"}' in text
-    assert 'sentiment_rejections_total{reason="empty_text"}' in text

@@ -1,12 +1,14 @@
 import pytest
 
-from sentiment_service.settings import Settings, load_settings
+from sentiment_service.settings import Settings, available_cpus, load_settings
 
 
 def test_defaults(monkeypatch):
     settings = load_settings()
     assert settings.port == 8000 and settings.bind_host == "0.0.0.0"
-    assert settings.worker_count >= 1 and settings.ort_threads >= 1
+    assert settings.worker_count == available_cpus(), "one worker per CPU this process may use"
+    assert settings.ort_threads == max(1, available_cpus() // settings.worker_count)
+    assert load_settings(workers=3).ort_threads == max(1, available_cpus() // 3)
 
 
 @pytest.mark.parametrize("name, value", [("PORT", "eighty"), ("PORT", "70000"), ("MAX_TEXT_CHARS", "0"),

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sentiment_service.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 KUBE = ROOT / "deploy" / "kubernetes"
 OVERLAYS = ["dev", "production"]
@@ -60,8 +62,11 @@ def source_defining(marker: str) -> str:
 
 def settings_field(name: str) -> tuple[int, int, int] | None:
     """(default, ge, le) of an integer settings field, or None when the settings define no such field."""
-    match = re.search(rf"^\s+{name}: int = Field\((\d+), ge=(\d+), le=(\d+)\)", source_defining("class Settings("), re.M)
-    return tuple(int(g) for g in match.groups()) if match else None
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return None
+    bounds = {type(m).__name__: m for m in field.metadata}
+    return field.default, bounds["Ge"].ge, bounds["Le"].le
 
 
 def service_version() -> str:

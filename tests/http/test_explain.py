@@ -28,17 +28,19 @@ def test_explain_returns_the_prediction_and_every_word(client, fake_predictor):
     text = "Ça, c'est good: good!"
     assert [(w.word, text[w.start:w.end]) for w in body.words] == [("Ça", "Ça"), ("c'est", "c'est"), ("good", "good"),
                                                                    ("good", "good")]
-    assert all(set(w.contributions) == {"negative", "positive"} for w in body.words)
-    # Either "good" alone keeps the text positive: neither occurrence moves it.
-    assert body.words[2].contributions["positive"] == pytest.approx(0.0)
+    assert all(set(w.contributions) == {"negative", "neutral", "positive"} for w in body.words)
+    # Each occurrence counts (tests/fakes.py): without one of the two, p(positive) drops from 9/11 to 5/7.
+    assert body.words[2].contributions["positive"] == pytest.approx(9 / 11 - 5 / 7)
+    assert body.words[2].contributions == body.words[3].contributions
     assert len(fake_predictor.calls) == 1 and len(fake_predictor.calls[0]) == 5
 
 
 def test_a_decisive_word_has_the_sign_of_its_push(client):
     words = post(client, {"text": "a good film"}).get_json()["words"]
     assert words[1]["word"] == "good"
-    assert words[1]["contributions"]["positive"] == pytest.approx(0.7)
-    assert words[1]["contributions"]["negative"] == pytest.approx(-0.7)
+    # p(positive) is 5/7 with "good" and 1/3 without it (tests/fakes.py).
+    assert words[1]["contributions"]["positive"] == pytest.approx(5 / 7 - 1 / 3)
+    assert words[1]["contributions"]["negative"] == pytest.approx(1 / 7 - 1 / 3)
 
 
 @pytest.mark.parametrize("count", [2, 60])

@@ -3,23 +3,15 @@
 import pytest
 
 from sentiment_service.http.factory import create_app
-from sentiment_service.predictor.contract import ModelInfo, Prediction
+from sentiment_service.predictor.contract import Prediction
 from sentiment_service.settings import Settings
 from tests.fakes import FakePredictor
 
-
-class ThreeLabelPredictor(FakePredictor):
-    def __init__(self):
-        super().__init__()
-        self.info = ModelInfo("three", "2.0.0", ("negative", "neutral", "positive"), 32)
-
-    @staticmethod
-    def _one(text: str) -> Prediction:
-        return Prediction("neutral", 0.6, {"negative": 0.1, "neutral": 0.6, "positive": 0.3}, False)
+NEUTRAL = Prediction("neutral", 0.6, {"negative": 0.1, "neutral": 0.6, "positive": 0.3}, False)
 
 
 def client_for(tiny_model_dir, **settings):
-    return create_app(Settings(model_dir=tiny_model_dir, **settings), ThreeLabelPredictor()).test_client()
+    return create_app(Settings(model_dir=tiny_model_dir, **settings), FakePredictor(answer=NEUTRAL)).test_client()
 
 
 def test_three_labels_and_polarity_by_default(tiny_model_dir):

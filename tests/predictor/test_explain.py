@@ -2,25 +2,8 @@
 
 import pytest
 
-from sentiment_service.predictor.contract import ModelInfo, Prediction
 from sentiment_service.predictor.explain import explain, find_words, without
 from tests.fakes import FakePredictor
-
-
-class ThreeLabelPredictor(FakePredictor):
-    """negative / neutral / positive, driven by the words "good" and "bad"."""
-
-    def __init__(self):
-        super().__init__()
-        self.info = ModelInfo("three", "1", ("negative", "neutral", "positive"), 32)
-
-    @staticmethod
-    def _one(text: str) -> Prediction:
-        raw = {"negative": 1 + 4 * text.count("bad"), "neutral": 1.0, "positive": 1 + 4 * text.count("good")}
-        total = sum(raw.values())
-        scores = {label: value / total for label, value in raw.items()}
-        label = max(scores, key=scores.get)
-        return Prediction(label, scores[label], scores, truncated=False)
 
 
 @pytest.mark.parametrize("text", [
@@ -55,13 +38,14 @@ def test_one_predict_call_with_the_text_and_each_variant():
     assert predictor.calls == [["a good film", " good film", "a  film", "a good "]]
     assert explanation.prediction.label == "positive"
     by_word = {w.span.word: w.contributions for w in explanation.words}
-    assert by_word["good"]["positive"] == pytest.approx(0.7)
-    assert by_word["good"]["negative"] == pytest.approx(-0.7)
-    assert by_word["film"] == pytest.approx({"negative": 0.0, "positive": 0.0})
+    # p(positive) is 5/7 with "good" and 1/3 without it (tests/fakes.py).
+    assert by_word["good"]["positive"] == pytest.approx(5 / 7 - 1 / 3)
+    assert by_word["good"]["negative"] == pytest.approx(1 / 7 - 1 / 3)
+    assert by_word["film"] == pytest.approx({"negative": 0.0, "neutral": 0.0, "positive": 0.0})
 
 
 def test_every_label_of_the_model_is_reported():
-    explanation = explain(ThreeLabelPredictor(), "a good day, not bad")
+    explanation = explain(FakePredictor(), "a good day, not bad")
     assert all(set(w.contributions) == {"negative", "neutral", "positive"} for w in explanation.words)
     by_word = {w.span.word: w.contributions for w in explanation.words}
     assert by_word["good"]["positive"] > 0 > by_word["good"]["negative"]
