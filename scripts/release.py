@@ -3,10 +3,10 @@
     make release VERSION=1.2.3        # or: .venv/bin/python -m scripts.release 1.2.3
 
 It writes `app/VERSION`, turns the CHANGELOG's `## [Unreleased]` notes into `## [1.2.3] - <today>` under a fresh,
-empty Unreleased heading, and sets the Kubernetes base's image `newTag` to `v1.2.3`; then runs the tests that
-read those files. It commits and tags nothing: it prints the commands, so the release commit can be reviewed.
-Refuses (exit 2, files untouched) a version that is not MAJOR.MINOR.PATCH above the current one, and an
-Unreleased section with no notes.
+empty Unreleased heading, sets the Kubernetes base's image `newTag` to `v1.2.3` and Compose's default image tag
+and build version to `v1.2.3` and `1.2.3`; then runs the tests that read those files. It commits and tags
+nothing: it prints the commands, so the release commit can be reviewed. Refuses (exit 2, files untouched) a
+version that is not MAJOR.MINOR.PATCH above the current one, and an Unreleased section with no notes.
 """
 
 import argparse
@@ -20,10 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 VERSION_FILE = Path("app/VERSION")
 CHANGELOG = Path("CHANGELOG.md")
 KUSTOMIZATION = Path("deploy/kubernetes/base/kustomization.yaml")
+COMPOSE = Path("docker-compose.yml")
 UNRELEASED = "## [Unreleased]"
 NEW_TAG = re.compile(r"^(\s*newTag:\s*)v\d+\.\d+\.\d+\s*$", re.MULTILINE)
+COMPOSE_TAG = re.compile(r"(\$\{TAG:-)v\d+\.\d+\.\d+(\})")
+COMPOSE_VERSION = re.compile(r'^(\s*VERSION:\s*")\d+\.\d+\.\d+(")\s*$', re.MULTILINE)
 # The tests that read the files a release changes (versions, the changelog, the manifests' image tag).
-CHECKS = ["tests/test_repository.py", "tests/deploy"]
+CHECKS = ["tests/test_repository.py", "tests/deploy", "tests/container/test_compose.py"]
 
 
 class ReleaseError(Exception):
@@ -61,6 +64,16 @@ def kustomization_with_tag(kustomization: str, version: str) -> str:
     return updated
 
 
+def compose_with_version(compose: str, version: str) -> str:
+    """docker-compose.yml with its default image tag v<version> and its default build VERSION <version>."""
+    compose, tags = COMPOSE_TAG.subn(lambda m: f"{m.group(1)}v{version}{m.group(2)}", compose)
+    compose, versions = COMPOSE_VERSION.subn(lambda m: f"{m.group(1)}{version}{m.group(2)}", compose)
+    if (tags, versions) != (1, 1):
+        raise ReleaseError(f"{COMPOSE} should have one `${{TAG:-vX.Y.Z}}` and one `VERSION: \"X.Y.Z\"`, "
+                           f"found {tags} and {versions}")
+    return compose
+
+
 def write_release(root: Path, version: str, date: str) -> str:
     """Update every version source under root; returns the previous version. Raises ReleaseError, writing nothing."""
     previous = (root / VERSION_FILE).read_text(encoding="utf-8").strip()
@@ -68,9 +81,11 @@ def write_release(root: Path, version: str, date: str) -> str:
         raise ReleaseError(f"{version} is not above the current version {previous}")
     changelog = changelog_with_release((root / CHANGELOG).read_text(encoding="utf-8"), version, date)
     kustomization = kustomization_with_tag((root / KUSTOMIZATION).read_text(encoding="utf-8"), version)
+    compose = compose_with_version((root / COMPOSE).read_text(encoding="utf-8"), version)
     (root / VERSION_FILE).write_text(version + "\n", encoding="utf-8")
     (root / CHANGELOG).write_text(changelog, encoding="utf-8")
     (root / KUSTOMIZATION).write_text(kustomization, encoding="utf-8")
+    (root / COMPOSE).write_text(compose, encoding="utf-8")
     return previous
 
 
@@ -84,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     except ReleaseError as exc:
         print(f"release: {exc}", file=sys.stderr)
         return 2
-    print(f"release: {previous} -> {args.version}: {VERSION_FILE}, {CHANGELOG}, {KUSTOMIZATION}")
+    print(f"release: {previous} -> {args.version}: {VERSION_FILE}, {CHANGELOG}, {KUSTOMIZATION}, {COMPOSE}")
     if not args.skip_checks:
         checks = subprocess.run([sys.executable, "-m", "pytest", "-q", *CHECKS], cwd=ROOT)
         if checks.returncode != 0:

@@ -121,7 +121,7 @@ def test_unknown_path_and_wrong_method(client):
 
 
 @pytest.mark.parametrize("error, status, code", [
-    (Overloaded("queue full"), 429, "overloaded"),
+    (Overloaded("queue full", 1, "queue_texts"), 429, "overloaded"),
     (NotReady("loading"), 503, "not_ready"),
     (DeadlineExceeded("too slow"), 503, "deadline_exceeded"),
     (RuntimeError("boom"), 500, "internal_error"),

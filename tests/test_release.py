@@ -4,13 +4,13 @@ import shutil
 
 import pytest
 
-from scripts.release import CHANGELOG, KUSTOMIZATION, VERSION_FILE, ReleaseError, write_release
+from scripts.release import CHANGELOG, COMPOSE, KUSTOMIZATION, VERSION_FILE, ReleaseError, write_release
 from tests.integration.gunicorn_process import ROOT
 
 
 @pytest.fixture
 def checkout(tmp_path):
-    for path in (VERSION_FILE, CHANGELOG, KUSTOMIZATION):
+    for path in (VERSION_FILE, CHANGELOG, KUSTOMIZATION, COMPOSE):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / path, tmp_path / path)
     (tmp_path / VERSION_FILE).write_text("1.4.2\n")
@@ -20,7 +20,7 @@ def checkout(tmp_path):
 
 
 def snapshot(root):
-    return {path: (root / path).read_text() for path in (VERSION_FILE, CHANGELOG, KUSTOMIZATION)}
+    return {path: (root / path).read_text() for path in (VERSION_FILE, CHANGELOG, KUSTOMIZATION, COMPOSE)}
 
 
 def test_release_updates_version_changelog_and_image_tag(checkout):
@@ -31,6 +31,8 @@ def test_release_updates_version_changelog_and_image_tag(checkout):
     assert unreleased < released < changelog.index("- A fix.") < changelog.index("## [1.0.0]")
     assert changelog[unreleased:released].strip() == "## [Unreleased]", "the new Unreleased section starts empty"
     assert "newTag: v1.5.0" in (checkout / KUSTOMIZATION).read_text()
+    compose = (checkout / COMPOSE).read_text()
+    assert "${TAG:-v1.5.0}" in compose and 'VERSION: "1.5.0"' in compose
 
 
 @pytest.mark.parametrize("version", ["1.4.2", "1.4.1", "2.0", "v1.5.0", "1.5.0-rc1"])

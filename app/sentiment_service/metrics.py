@@ -48,7 +48,7 @@ class MetricsObserver:
     def model_loaded(self, info: ModelInfo) -> None:
         BUILD_INFO.labels(self.service_version, self.git_commit, info.name, info.version).set(1)
 
-    def tokenized(self, texts: int, seconds: float) -> None:
+    def tokenized(self, seconds: float) -> None:
         TOKENIZE_SECONDS.observe(seconds)
 
     def backlog(self, predicted_wait_s: float) -> None:
@@ -61,7 +61,7 @@ class MetricsObserver:
     def queued(self, wait_s: float) -> None:
         QUEUE_SECONDS.observe(wait_s)
 
-    def batch_scored(self, texts: int, tokens: int, inference_s: float) -> None:
+    def batch_scored(self, texts: int, inference_s: float) -> None:
         BATCH_TEXTS.observe(texts)
         INFERENCE_SECONDS.observe(inference_s)
 

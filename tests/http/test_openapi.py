@@ -60,7 +60,7 @@ def test_unauthorized_is_listed_for_exactly_the_paths_that_can_need_a_key(app):
     ("/batch-predict", {"texts": ["good", ""]}, None, "index"),
     ("/predict", {"text": "x" * 201}, None, "limit"),
     ("/predict", {"txt": "good"}, None, "problems"),
-    ("/predict", {"text": "good"}, Overloaded("busy", reason="threads"), "reason"),
+    ("/predict", {"text": "good"}, Overloaded("busy", 1, "threads"), "reason"),
 ])
 def test_every_field_an_error_carries_is_in_the_error_schema(settings, path, body, fail_with, field):
     app = create_app(settings, FakePredictor(fail_with=fail_with))

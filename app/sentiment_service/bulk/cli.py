@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from sentiment_service.bootstrap import set_library_environment
 from sentiment_service.bulk import tables, writers
-from sentiment_service.bulk.pool import ScoringPool, WorkerFailed
+from sentiment_service.bulk.pool import CHUNKS_PER_WORKER, ScoringPool, WorkerFailed
 from sentiment_service.bulk.progress import Progress
 from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts
 from sentiment_service.bulk.tables import BadInput, TableReader
@@ -37,10 +37,8 @@ from sentiment_service.predictor.manifest import load_manifest
 # Rows per chunk sent to a worker: enough for the length-aware batching to find texts of similar length
 # (it sorts within a chunk into calls of at most 512 tokens), few enough that (2 x workers + 1) chunks in the
 # parent stay small: on a 1 GB CSV of reviews the parent peaked at 100 MB RSS with 256 rows and 110 MB with
-# 512, and 512 rows scored SST-2 sentences no faster (1,126 texts/s either way).
+# 512, and 512 rows scored SST-2 sentences no faster.
 DEFAULT_CHUNK_ROWS = 256
-# Chunks queued per worker, so a worker never waits for the parent to read the next one.
-CHUNKS_PER_WORKER = 2
 
 
 @dataclass(frozen=True)

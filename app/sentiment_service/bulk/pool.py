@@ -24,7 +24,7 @@ from sentiment_service.bulk.scoring import ScoredTexts
 # How often the parent checks that its workers are alive while it waits for a result.
 LIVENESS_CHECK_S = 1.0
 # Chunks given to a worker at once: one to score and one waiting, so it never waits for the parent.
-PER_WORKER = 2
+CHUNKS_PER_WORKER = 2
 LOAD_FAILED = -1
 
 
@@ -88,7 +88,7 @@ class ScoringPool:
         return self._submitted - self._returned
 
     def submit(self, values: list[object]) -> None:
-        """Queue a chunk; it goes to the first worker with room (see PER_WORKER)."""
+        """Queue a chunk; it goes to the first worker with room (see CHUNKS_PER_WORKER)."""
         self._pending.append((self._submitted, values))
         self._submitted += 1
         self._dispatch()
@@ -96,7 +96,7 @@ class ScoringPool:
     def _dispatch(self) -> None:
         while self._pending:
             worker = min(self._workers, key=lambda w: w.outstanding)
-            if worker.outstanding >= PER_WORKER:
+            if worker.outstanding >= CHUNKS_PER_WORKER:
                 return
             worker.give(self._pending.popleft())
 

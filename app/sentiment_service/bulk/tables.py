@@ -31,7 +31,6 @@ class BadInput(Exception):
 class Chunk:
     table: pa.Table  # the input rows, every column
     texts: list[object]  # the text column's raw values (str, None, or whatever the file holds)
-    first_row: int  # 1-based number of its first data row in the input
 
 
 def detect_format(path: Path, given: str | None, option: str = "--format") -> str:
@@ -144,7 +143,7 @@ class CsvReader(TableReader):
                     # The parser reads ahead of the rows it has handed out, so the file position overstates
                     # progress; the rows' own text (without quotes) is a close estimate of the bytes they took.
                     self._bytes_read += _text_bytes(table)
-                    yield Chunk(table, table.column(self.text_column).to_pylist(), first_row)
+                    yield Chunk(table, table.column(self.text_column).to_pylist())
                     first_row += table.num_rows
         except ARROW_ERRORS as exc:
             raise BadInput(f"{self.path}: cannot read past data row {first_row}: {first_line(exc)}") from None
@@ -191,7 +190,7 @@ class JsonlReader(TableReader):
         table = pa.table({name: _json_column([row.get(name) for row in rows]) for name in names})
         if self.schema is None:
             self.schema = table.schema
-        return Chunk(table, texts, first_row)
+        return Chunk(table, texts)
 
 
 def _text_bytes(table: pa.Table) -> int:
@@ -246,7 +245,7 @@ class ParquetReader(TableReader):
         try:
             for batch in self._file.iter_batches(batch_size=self.chunk_rows):
                 table = pa.Table.from_batches([batch])
-                yield Chunk(table, table.column(self.text_column).to_pylist(), self._rows_read + 1)
+                yield Chunk(table, table.column(self.text_column).to_pylist())
                 self._rows_read += batch.num_rows
         except (OSError, *ARROW_ERRORS) as exc:
             raise BadInput(f"{self.path}: cannot read past row {self._rows_read}: {first_line(exc)}") from None

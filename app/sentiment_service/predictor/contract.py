@@ -62,7 +62,7 @@ class NotReady(PredictorError):
 class Overloaded(PredictorError):
     """The work already waiting would keep this request past its deadline; retry after retry_after_s."""
 
-    def __init__(self, message: str, retry_after_s: int = 1, reason: str = "deadline"):
+    def __init__(self, message: str, retry_after_s: int, reason: str):
         super().__init__(message)
         self.retry_after_s = retry_after_s
         self.reason = reason

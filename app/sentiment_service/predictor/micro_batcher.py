@@ -66,7 +66,7 @@ class MicroBatcher:
         self._refuse_if_overloaded(self.costs.predict_s([estimated_tokens(t, max_length) for t in texts]), len(texts))
         started = time.perf_counter()
         encoded = self.core.encode(texts)
-        self.observer.tokenized(len(texts), time.perf_counter() - started)
+        self.observer.tokenized(time.perf_counter() - started)
         job = self._admit(encoded)
         if self._model_lock.acquire(blocking=False):
             try:
@@ -197,7 +197,7 @@ class MicroBatcher:
         def on_call(texts: int, padded_tokens: int, seconds: float) -> None:
             calls["count"] += 1
             calls["padded_tokens"] += padded_tokens
-            self.observer.batch_scored(texts, padded_tokens, seconds)
+            self.observer.batch_scored(texts, seconds)
 
         cycle_started = time.perf_counter()
         predictions = self.core.score_encoded(flat, on_call)

@@ -9,8 +9,8 @@ class InferenceObserver(Protocol):
     def model_loaded(self, info: ModelInfo) -> None:
         """The model is loaded, verified and warmed up."""
 
-    def tokenized(self, texts: int, seconds: float) -> None:
-        """One request's texts were tokenized (in the request's own thread)."""
+    def tokenized(self, seconds: float) -> None:
+        """One request's texts were tokenized (in the request's own thread), in this many seconds."""
 
     def backlog(self, predicted_wait_s: float) -> None:
         """The predicted wait of a job admitted now changed (a job was admitted or finished)."""
@@ -21,8 +21,8 @@ class InferenceObserver(Protocol):
     def queued(self, wait_s: float) -> None:
         """A job left the queue after waiting wait_s seconds."""
 
-    def batch_scored(self, texts: int, tokens: int, inference_s: float) -> None:
-        """One inference call ran over `texts` texts padded to `tokens` token slots in all."""
+    def batch_scored(self, texts: int, inference_s: float) -> None:
+        """One inference call ran over `texts` texts in `inference_s` seconds."""
 
     def cache_lookup(self, hits: int, misses: int) -> None:
         """The exact-text cache answered `hits` texts and passed `misses` on to the model."""
@@ -35,7 +35,7 @@ class NullObserver:
     def model_loaded(self, info: ModelInfo) -> None:
         pass
 
-    def tokenized(self, texts: int, seconds: float) -> None:
+    def tokenized(self, seconds: float) -> None:
         pass
 
     def backlog(self, predicted_wait_s: float) -> None:
@@ -47,7 +47,7 @@ class NullObserver:
     def queued(self, wait_s: float) -> None:
         pass
 
-    def batch_scored(self, texts: int, tokens: int, inference_s: float) -> None:
+    def batch_scored(self, texts: int, inference_s: float) -> None:
         pass
 
     def cache_lookup(self, hits: int, misses: int) -> None:
