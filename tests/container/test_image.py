@@ -80,7 +80,10 @@ def test_docker_stop_drains_accepted_requests_and_exits_zero(image):
         stop_at = time.monotonic() + 30  # bounded: the burst ends by itself even if the stop fails
 
         def client():
-            session = requests.Session()
+            with requests.Session() as session:
+                send(session)
+
+        def send(session):
             for _ in range(400):
                 if time.monotonic() > stop_at:
                     return

@@ -120,21 +120,26 @@ class Load:
     def _client(self) -> None:
         session = requests.Session()
         deadline = time.monotonic() + self.max_seconds
-        for _ in range(self.max_requests_per_client):
-            if self._stop.is_set() or time.monotonic() > deadline:
-                return
-            started = time.monotonic()
-            detail = ""
-            try:
-                response = session.post(self.url + self.path, json=self.body, timeout=30)
-                outcome = str(response.status_code)
-                if response.status_code == 429:
-                    time.sleep(min(float(response.headers.get("Retry-After", 1)), 1.0) / 10)
-            except requests.RequestException as exc:
-                outcome, detail = type(exc).__name__, repr(exc)
-                session = requests.Session()
-            with self._lock:
-                self.outcomes[outcome] += 1
-                self.slowest_s = max(self.slowest_s, time.monotonic() - started)
-                if outcome != "200" and len(self.failures) < 20:
-                    self.failures.append(detail or outcome)
+        try:
+            for _ in range(self.max_requests_per_client):
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    return
+                started = time.monotonic()
+                detail = ""
+                try:
+                    response = session.post(self.url + self.path, json=self.body, timeout=30)
+                    outcome = str(response.status_code)
+                    if response.status_code == 429:
+                        time.sleep(min(float(response.headers.get("Retry-After", 1)), 1.0) / 10)
+                except requests.RequestException as exc:
+                    outcome, detail = type(exc).__name__, repr(exc)
+                    # A new pool, the old one closed: a socket left to the garbage collector is a ResourceWarning.
+                    session.close()
+                    session = requests.Session()
+                with self._lock:
+                    self.outcomes[outcome] += 1
+                    self.slowest_s = max(self.slowest_s, time.monotonic() - started)
+                    if outcome != "200" and len(self.failures) < 20:
+                        self.failures.append(detail or outcome)
+        finally:
+            session.close()

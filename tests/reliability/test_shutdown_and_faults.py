@@ -22,18 +22,24 @@ def steady_load(url: str, outcomes: dict, stop: threading.Event, clients: int = 
 
     def client():
         session = requests.Session()
-        for _ in range(max_requests):
-            if stop.is_set() or time.monotonic() > deadline:
-                return
-            request_id = uuid.uuid4().hex
-            try:
-                r = session.post(f"{url}/predict", json={"text": "I loved it"}, headers={"X-Request-ID": request_id},
-                                 timeout=10)
-                outcomes[request_id] = "ok" if r.status_code == 200 and r.json()["label"] == "positive" else str(r.status_code)
-            except requests.RequestException:  # refused, reset, or cut off mid-body by a dying worker
-                outcomes[request_id] = "failed"
-                session = requests.Session()
-                time.sleep(0.05)
+        try:
+            for _ in range(max_requests):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
+                request_id = uuid.uuid4().hex
+                try:
+                    r = session.post(f"{url}/predict", json={"text": "I loved it"}, headers={"X-Request-ID": request_id},
+                                     timeout=10)
+                    outcomes[request_id] = "ok" if r.status_code == 200 and r.json()["label"] == "positive" else str(r.status_code)
+                except requests.RequestException:  # refused, reset, or cut off mid-body by a dying worker
+                    outcomes[request_id] = "failed"
+                    # A new connection pool, the old one closed: a socket left to the garbage collector is a
+                    # ResourceWarning, which this suite treats as an error.
+                    session.close()
+                    session = requests.Session()
+                    time.sleep(0.05)
+        finally:
+            session.close()
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for t in threads:

@@ -12,7 +12,6 @@ that is renamed only when the run completes. Exit status: 0 done (bad rows inclu
 
 import argparse
 import os
-import signal
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from sentiment_service.bulk import tables, writers
 from sentiment_service.bulk.pool import CHUNKS_PER_WORKER, ScoringPool, WorkerFailed
 from sentiment_service.bulk.progress import Progress
 from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts
+from sentiment_service.bulk.stopping import NOT_INSTALLED, StopRequests
 from sentiment_service.bulk.tables import BadInput, TableReader
 from sentiment_service.bulk.writers import TableWriter
 from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
@@ -121,7 +121,7 @@ def make_job(args: argparse.Namespace, default_model_dir: Path) -> Job:
                prefix=args.prefix)
 
 
-def score_file(job: Job, *, progress_interval_s: float = 10.0) -> Summary:
+def score_file(job: Job, *, progress_interval_s: float = 10.0, stop: StopRequests = NOT_INSTALLED) -> Summary:
     """Score job.source into job.target; raises BadInput, WorkerFailed, KeyboardInterrupt (no target written then)."""
     started = time.monotonic()
     try:
@@ -139,7 +139,7 @@ def score_file(job: Job, *, progress_interval_s: float = 10.0) -> Summary:
     summary = Summary()
     try:
         writer = writers.open_writer(partial, job.target_format)
-        _run(job, reader, writer, columns, summary, Progress(reader.total_rows, interval_s=progress_interval_s))
+        _run(job, reader, writer, columns, summary, Progress(reader.total_rows, interval_s=progress_interval_s), stop)
         os.chmod(partial, writers.file_mode_for_new_files())  # mkstemp made it private; the result gets the usual mode
         os.replace(partial, job.target)
     finally:
@@ -150,13 +150,13 @@ def score_file(job: Job, *, progress_interval_s: float = 10.0) -> Summary:
 
 
 def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColumns, summary: Summary,
-         progress: Progress) -> None:
+         progress: Progress, stop: StopRequests) -> None:
     pool = ScoringPool(job.model_dir, job.workers, job.max_text_chars)
     waiting: list[pa.Table] = []  # input rows of the chunks in flight, oldest first
     rows_read = 0
 
     def write_oldest() -> None:
-        scored = pool.next_result()
+        scored = pool.next_result(stop.check)
         table = waiting.pop(0)
         writer.write(writers.with_results(table, scored, columns))
         summary.add(scored)
@@ -165,6 +165,7 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
 
     try:
         for chunk in reader.chunks():
+            stop.check()
             if clashes := columns.clashes(chunk.table.column_names):
                 raise BadInput(f"{job.source} already has a column named {clashes[0]!r}; pass --prefix (e.g. --prefix pred_)")
             pool.submit(chunk.texts)
@@ -174,6 +175,7 @@ def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColu
                 write_oldest()
         while waiting:
             write_oldest()
+        stop.check()  # asked to stop after the last result: still leave nothing under the final name
         if writer.schema is None and reader.schema is not None:  # a CSV with a header and no rows: header only
             writer.write(writers.result_schema(reader.schema, columns).empty_table())
         writer.close()
@@ -201,11 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(level)
     default_model_dir = Path(os.environ["MODEL_DIR"]) if os.environ.get("MODEL_DIR") else DEFAULT_MODEL_DIR
-    # SIGTERM (a scheduler stopping the job) cleans up like Ctrl-C: no partial file is left behind.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl-C, and SIGTERM (a scheduler stopping the job), stop the run at its next safe point (stopping.py) and
+    # leave no partial file behind.
+    stop = StopRequests()
+    stop.install()
     try:
         job = make_job(args, default_model_dir)
-        summary = score_file(job, progress_interval_s=args.progress_interval)
+        summary = score_file(job, progress_interval_s=args.progress_interval, stop=stop)
     except BadInput as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
@@ -100,10 +101,12 @@ class ScoringPool:
                 return
             worker.give(self._pending.popleft())
 
-    def next_result(self) -> ScoredTexts:
-        """The result of the oldest submitted chunk, waiting for it; raises WorkerFailed."""
+    def next_result(self, check_stop: Callable[[], None] = lambda: None) -> ScoredTexts:
+        """The result of the oldest submitted chunk, waiting for it; raises WorkerFailed, or whatever check_stop
+        raises (it is called at least every LIVENESS_CHECK_S while waiting)."""
         by_connection = {w.results: w for w in self._workers}
         while self._returned not in self._arrived:
+            check_stop()
             ready = wait(list(by_connection), timeout=LIVENESS_CHECK_S)
             if not ready:
                 self._check_alive()

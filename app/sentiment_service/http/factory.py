@@ -22,8 +22,9 @@ def create_app(settings: Settings, predictor: Predictor) -> ServiceApp:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False
     install_request_log(app, predictor.info.version, settings.log_texts)
-    # The playground page and its assets hold no data, so they need no key (a 404 when it is off).
-    install_security(app, settings, page_paths=PAGE_PATHS if settings.playground else frozenset())
+    # The playground page and its assets hold no data, so they need no key; when it is off they answer 404,
+    # with or without a key.
+    install_security(app, settings, page_paths=PAGE_PATHS)
     register_error_handlers(app)
     app.register_blueprint(api_blueprint(state))
     app.register_blueprint(explain_blueprint(state))
