@@ -73,7 +73,8 @@ run: $(VENV)/.serving ## serve the shipped model on 0.0.0.0:$PORT (default 8000)
 	# The package from the checkout, as the image runs it (PYTHONPATH=app): serving needs no install of its own.
 	PYTHONPATH=app $(VENV)/bin/gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app
 
-test: venv k8s-venv ## run the whole test suite (container tests run when a Docker engine is reachable)
+# The training environment too: model import is tested as users run it, in .venv-train (torch, transformers).
+test: venv k8s-venv train-venv ## run the whole test suite (container tests run when a Docker engine is reachable)
 	$(PY) -m pytest
 
 # The unit tests: no process started, no system tool, no container, browser or JVM (tests/conftest.py marks them).
@@ -120,7 +121,7 @@ model: train-venv ## rebuild the shipped model: prepare -> train from 1.1.0 (res
 	HF_HUB_OFFLINE=1 nice -n 19 $(TRAIN_VENV)/bin/python -m training.train --data $(WORK)/data --out $(WORK)/run \
 		--init-from $(WORK)/start
 	HF_HUB_OFFLINE=1 $(TRAIN_VENV)/bin/python -m training.export --model $(WORK)/run/final --out $(WORK)/onnx
-	$(TRAIN_VENV)/bin/python -m training.quantize --model $(WORK)/onnx/model-int8-dynamic.onnx --out $(WORK)/onnx/model-int8.onnx
+	$(TRAIN_VENV)/bin/python -m sentiment_service.models.per_token --model $(WORK)/onnx/model-int8-dynamic.onnx --out $(WORK)/onnx/model-int8.onnx
 	$(TRAIN_VENV)/bin/python -m training.evaluate --onnx $(WORK)/onnx --data $(WORK)/data --out $(WORK)/report.json \
 		--baseline $(WORK)/start
 	$(TRAIN_VENV)/bin/python -m training.package --onnx $(WORK)/onnx --run $(WORK)/run --data $(WORK)/data \

@@ -29,6 +29,7 @@ SUITE_MARKERS = {
     "tests/bulk/test_cli.py": ("integration",),
     "tests/bulk/test_packaging.py": ("integration",),
     "tests/model/": ("slow",),
+    "tests/models/": ("integration", "slow"),
     "tests/test_dependencies.py": ("integration",),
     "tests/test_repository.py": ("system",),
 }

@@ -6,7 +6,7 @@
 Writes <out>/model-fp32.onnx (dynamic batch and sequence axes), <out>/model-int8-dynamic.onnx and
 tokenizer.json with padding switched off and truncation at --max-length. model-int8-dynamic.onnx is not
 shipped: its activations are quantized per tensor, i.e. over the whole batch, so a text's scores depend
-on its batch companions. training/quantize.py turns it into the shipped, batch-invariant model-int8.onnx.
+on its batch companions. sentiment_service/models/per_token.py turns it into the shipped, batch-invariant model-int8.onnx.
 
 Quantization choices (measured with the 1.0.0 model, SST-2 dev, 1 thread):
 - weights int8 per channel, activations quantized at run time (quantize_dynamic);
@@ -82,7 +82,7 @@ def main() -> None:
     (args.out / "export_config.json").write_text(json.dumps(
         {"opset": OPSET, "max_length": args.max_length,
          "quantization": "int8 weights per channel (quantize_dynamic, QInt8); activations quantized at run time per "
-                         "token (training/quantize.py), asymmetric uint8; fp32 kept for the attention-score MatMuls "
+                         "token (sentiment_service/models/per_token.py), asymmetric uint8; fp32 kept for the attention-score MatMuls "
                          "and layer 0's feed-forward",
          "fusions": "none offline (fused int8 kernels quantize per tensor); onnxruntime optimizes the graph at load",
          "bytes": sizes, **shape}, indent=2) + "\n")

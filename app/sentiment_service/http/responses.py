@@ -12,11 +12,15 @@ def model_ref(info: ModelInfo) -> dict:
 
 
 def prediction_body(prediction: Prediction, model: dict, response_labels: str) -> dict:
-    """RESPONSE_LABELS=binary keeps the two-label shape for clients written before the neutral class."""
+    """RESPONSE_LABELS=binary keeps the two-label shape for clients written before the neutral class. `polarity`
+    is there only for a model that has both a negative and a positive label: for any other label set it means
+    nothing."""
     if response_labels == "binary":
         prediction = as_binary(prediction)
-    return {"label": prediction.label, "score": prediction.score, "scores": prediction.scores,
-            "polarity": prediction.polarity, "truncated": prediction.truncated, "model": model}
+    body = {"label": prediction.label, "score": prediction.score, "scores": prediction.scores}
+    if {"negative", "positive"} <= prediction.scores.keys():
+        body["polarity"] = prediction.polarity
+    return {**body, "truncated": prediction.truncated, "model": model}
 
 
 def scored_response(body: dict, texts: list[str]) -> ScoredResponse:

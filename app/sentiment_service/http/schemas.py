@@ -38,7 +38,8 @@ class PredictionOut(BaseModel):
                                    "only with RESPONSE_LABELS=binary)")
     score: float = Field(ge=0, le=1, description="probability of `label`")
     scores: dict[str, float] = Field(description="probability of every label")
-    polarity: float = Field(ge=-1, le=1, description="p(positive) - p(negative): a signed score, near 0 for neutral text")
+    polarity: float | None = Field(None, ge=-1, le=1, description="p(positive) - p(negative): a signed score, near 0 for "
+                                   "neutral text; present only for a model with both a negative and a positive label")
     truncated: bool = Field(description="true when the text was cut to the model's token window")
     model: ModelRef
 

@@ -13,6 +13,9 @@ class ModelInfo:
     # Logits are divided by this before the softmax: fitted on held-out data so that probabilities are
     # calibrated (the manifest's "temperature"; 1.0 when absent).
     temperature: float = 1.0
+    # "single_label_classification": one softmax over the labels; "multi_label_classification": each label's
+    # own sigmoid (the manifest's "problem_type", as transformers names it; single-label when absent).
+    problem_type: str = "single_label_classification"
 
 
 @dataclass(frozen=True)

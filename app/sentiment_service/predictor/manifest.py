@@ -29,7 +29,8 @@ class Manifest:
 def _model_info(raw: dict) -> ModelInfo:
     return ModelInfo(name=str(raw["name"]), version=str(raw["version"]),
                      labels=tuple(str(label) for label in raw["labels"]), max_length=int(raw["max_length"]),
-                     temperature=float(raw.get("temperature", 1.0)))
+                     temperature=float(raw.get("temperature", 1.0)),
+                     problem_type=str(raw.get("problem_type", "single_label_classification")))
 
 
 def peek_model_info(model_dir: Path) -> ModelInfo:

@@ -56,6 +56,13 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def probabilities_from_logits(logits: np.ndarray, temperature: float, multi_label: bool) -> np.ndarray:
+    """A softmax over the labels, or for a multi-label model each label's own sigmoid."""
+    if multi_label:
+        return 1.0 / (1.0 + np.exp(-logits / temperature))
+    return softmax(logits, temperature)
+
+
 class OnnxModel:
     """Tokenize, and run one inference call; thread-compatible, but each call is one caller's at a time."""
 
@@ -90,7 +97,8 @@ class OnnxModel:
 
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
         """Softmax of the temperature-scaled logits of one inference call."""
-        return softmax(self.logits(batch), self.info.temperature)
+        return probabilities_from_logits(self.logits(batch), self.info.temperature,
+                                         self.info.problem_type == "multi_label_classification")
 
     def logits(self, batch: list[list[int]]) -> np.ndarray:
         """Pad to the longest sequence in this batch and run the session: raw logits, float64."""

@@ -1,7 +1,9 @@
 """Make a dynamic-int8 ONNX model batch-invariant: per-token activation quantization instead of per-tensor.
 
-    .venv-train/bin/python -m training.quantize --model training/work/onnx/model-int8-dynamic.onnx \
+    .venv-train/bin/python -m sentiment_service.models.per_token --model training/work/onnx/model-int8-dynamic.onnx \
         --out training/work/onnx/model-int8.onnx
+
+Model import (importer.py) and `make model` both use it.
 
 Why: quantize_dynamic inserts DynamicQuantizeLinear, which takes one scale and zero point over the whole
 activation tensor, i.e. over every text of the inference call and its padding: a text's probabilities

@@ -1,0 +1,56 @@
+"""`python -m sentiment_service.models import SRC --out DIR [--precision int8|fp32] [--probe FILE.jsonl] [--force]`.
+
+Exit status: 0 written (a forced write says so), 2 refused (nothing written), 3 an architecture that cannot be
+exported or served. Needs torch and transformers (the training environment).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sentiment_service.bootstrap import set_library_environment
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sentiment_service.models", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    imports = commands.add_parser("import", help="a Hugging Face text classifier as a verified model directory")
+    imports.add_argument("source", help="a checkpoint directory (config.json, weights, tokenizer), or a Hub id")
+    imports.add_argument("--out", type=Path, required=True, help="the model directory to create (must not exist)")
+    imports.add_argument("--precision", choices=("int8", "fp32"), default="int8",
+                         help="int8 weights and per-token activations (default; batch-invariant), or fp32")
+    imports.add_argument("--probe", type=Path, help="JSONL of {\"text\": ...}: more texts to verify on")
+    imports.add_argument("--force", action="store_true", help="write the directory even if verification fails")
+    imports.add_argument("--name", help="model name in the manifest (default: the source's last path part)")
+    imports.add_argument("--version", default="1.0.0", help="model version in the manifest (default 1.0.0)")
+    imports.add_argument("--max-length", type=int, help="cap on tokens per text (default: the checkpoint's, at most 512)")
+    imports.add_argument("--max-diff", type=float, help="largest probability difference to accept against the checkpoint "
+                                                        "(default 1e-4 for fp32, 0.10 for int8)")
+    args = parser.parse_args(argv)
+
+    set_library_environment()
+    from sentiment_service.models.importer import ImportRefused, ImportRequest, import_model, read_probes
+    from sentiment_service.models.onnx_export import UnsupportedModel
+
+    try:
+        probes = read_probes(args.probe) if args.probe else []
+        manifest = import_model(ImportRequest(args.source, args.out, args.precision, probes, args.force, args.name,
+                                              args.version, args.max_length, args.max_diff))
+    except ImportRefused as exc:
+        print(f"import refused: {exc}", file=sys.stderr)
+        return 2
+    except UnsupportedModel as exc:
+        print(f"unsupported model: {exc}", file=sys.stderr)
+        return 3
+    report = manifest["verification"]
+    print(json.dumps({key: report[key] for key in ("probes", "precision", "tokenizer_agreement", "top_label_agreement",
+                                                   "max_abs_probability_diff", "batch_invariance_max_abs_diff", "passed")}))
+    if report["forced"]:
+        print(f"WARNING: written with --force although verification failed: {'; '.join(report['failures'])}", file=sys.stderr)
+    print(f"wrote {args.out}: {manifest['name']} {manifest['version']}, labels {manifest['labels']}, {args.precision}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
