@@ -7,6 +7,7 @@ imports it before bootstrap() has set what those libraries read.
 import gunicorn.http.wsgi
 
 from sentiment_service.predictor.contract import ModelLoadError
+from sentiment_service.predictor.labels import BINARY
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.server.listener import mark_server_stopping_on_stop
 from sentiment_service.settings import Settings
@@ -20,13 +21,18 @@ def hide_server_version() -> None:
 
 
 def refuse_a_bad_model_directory(settings: Settings):
-    """An on_starting hook: refuse to start on a model directory that is missing or does not match its manifest."""
+    """An on_starting hook: refuse to start on a model directory that is missing or does not match its manifest,
+    or whose labels RESPONSE_LABELS=binary cannot map to negative and positive."""
     def on_starting(server) -> None:
         try:
             manifest = load_manifest(settings.model_dir)
         except ModelLoadError as exc:
             server.log.error("refusing to start: %s", exc)
             raise SystemExit(3) from None
+        if settings.response_labels == "binary" and not set(BINARY) <= set(manifest.info.labels):
+            server.log.error("refusing to start: RESPONSE_LABELS=binary answers negative/positive, but model %s has "
+                             "labels %s", manifest.info.name, list(manifest.info.labels))
+            raise SystemExit(3)
         server.log.info("model %s %s verified", manifest.info.name, manifest.info.version)
 
     return on_starting
