@@ -1,5 +1,7 @@
 """Three labels and polarity in responses, and RESPONSE_LABELS=binary for clients that expect two."""
 
+from dataclasses import replace
+
 import pytest
 
 from sentiment_service.http.factory import create_app
@@ -27,3 +29,24 @@ def test_binary_response_labels_keep_the_two_label_shape(tiny_model_dir):
     assert body["score"] == pytest.approx(0.75) and body["polarity"] == pytest.approx(0.5)
     batch = client.post("/batch-predict", json={"texts": ["a", "b"]}).get_json()["predictions"]
     assert all(set(p["scores"]) == {"negative", "positive"} for p in batch)
+
+
+STARS = ("1 star", "2 stars", "3 stars", "4 stars", "5 stars")
+FOUR_STARS = Prediction("4 stars", 0.6, {"1 star": 0.0, "2 stars": 0.1, "3 stars": 0.1, "4 stars": 0.6, "5 stars": 0.2}, False)
+
+
+def star_client(tiny_model_dir, weights=()):
+    predictor = FakePredictor(answer=FOUR_STARS)
+    predictor.info = replace(predictor.info, labels=STARS, polarity_weights=weights)
+    return create_app(Settings(model_dir=tiny_model_dir), predictor).test_client()
+
+
+def test_polarity_comes_from_the_manifests_weights_where_it_gives_them(tiny_model_dir):
+    weights = tuple(zip(STARS, (-1.0, -0.5, 0.0, 0.5, 1.0)))
+    body = star_client(tiny_model_dir, weights).post("/predict", json={"text": "decent"}).get_json()
+    assert body["polarity"] == pytest.approx(-0.05 + 0.3 + 0.2)
+
+
+def test_a_label_set_without_polarity_answers_none(tiny_model_dir):
+    body = star_client(tiny_model_dir).post("/predict", json={"text": "decent"}).get_json()
+    assert "polarity" not in body and body["label"] == "4 stars"

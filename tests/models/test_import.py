@@ -64,8 +64,13 @@ def test_int8_is_the_default_and_is_batch_invariant(tmp_path):
 def test_any_label_set_and_multi_label_sigmoids(tmp_path):
     stars = ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
     out = tmp_path / "stars"
-    assert import_model(checkpoint(tmp_path, "bert", "--labels", ",".join(stars)), out, "--precision", "fp32").returncode == 0
+    weights = "1 star=-1,2 stars=-0.5,3 stars=0,4 stars=0.5,5 stars=1"
+    result = import_model(checkpoint(tmp_path, "bert", "--labels", ",".join(stars)), out, "--precision", "fp32",
+                          "--polarity", weights)
+    assert result.returncode == 0, result.stderr
     assert json.loads((out / "manifest.json").read_text())["labels"] == stars
+    info = ScoringCore.open(out).info
+    assert dict(info.polarity_weights) == {"1 star": -1, "2 stars": -0.5, "3 stars": 0, "4 stars": 0.5, "5 stars": 1}
     emotions = tmp_path / "emotions"
     built = checkpoint(tmp_path, "roberta", "--labels", "joy,anger,fear", "--multi-label")
     result = import_model(built, emotions, "--precision", "fp32")

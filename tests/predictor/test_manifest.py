@@ -43,3 +43,16 @@ def test_a_malformed_manifest_is_refused(model_copy):
     (model_copy / "manifest.json").write_text(json.dumps({"name": "x"}))
     with pytest.raises(ModelLoadError, match="malformed"):
         load_manifest(model_copy)
+
+
+def test_polarity_weights_must_name_the_models_labels_within_minus_one_to_one(tiny_model_dir, tmp_path):
+    for weights, ok in (({"negative": -1, "positive": 0.5}, True), ({"neutral": 1}, False), ({"positive": 2}, False)):
+        copy = tmp_path / f"model-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(tiny_model_dir, copy)
+        manifest = json.loads((copy / "manifest.json").read_text())
+        (copy / "manifest.json").write_text(json.dumps({**manifest, "polarity": weights}))
+        if ok:
+            assert dict(load_manifest(copy).info.polarity_weights) == {"negative": -1.0, "positive": 0.5}
+        else:
+            with pytest.raises(ModelLoadError, match="polarity"):
+                load_manifest(copy)

@@ -3,7 +3,7 @@
 from flask import Blueprint, request
 
 from sentiment_service.http.body import read_json
-from sentiment_service.http.responses import model_ref, prediction_body, scored_response
+from sentiment_service.http.responses import prediction_body, scored_response
 from sentiment_service.http.schemas import parse_explain
 from sentiment_service.http.state import ServiceState
 from sentiment_service.predictor.explain import explain as explain_text
@@ -19,7 +19,7 @@ def explain_blueprint(state: ServiceState) -> Blueprint:
                                     settings.explain_max_words)
         explanation = explain_text(state.predictor, text, words)
         body = {
-            **prediction_body(explanation.prediction, model_ref(state.predictor.info), settings.response_labels),
+            **prediction_body(explanation.prediction, state.predictor.info, settings.response_labels),
             "words": [{"word": w.span.word, "start": w.span.start, "end": w.span.end, "contributions": w.contributions}
                       for w in explanation.words],
         }

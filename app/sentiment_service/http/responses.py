@@ -1,26 +1,28 @@
 """How a prediction and the model are written in responses, for every endpoint that scores."""
 
+from dataclasses import replace
+
 from flask import jsonify
 
 from sentiment_service.http.request_log import ScoredResponse
 from sentiment_service.predictor.contract import ModelInfo, Prediction
-from sentiment_service.predictor.labels import as_binary
+from sentiment_service.predictor.labels import BINARY, as_binary
 
 
 def model_ref(info: ModelInfo) -> dict:
     return {"name": info.name, "version": info.version}
 
 
-def prediction_body(prediction: Prediction, model: dict, response_labels: str) -> dict:
+def prediction_body(prediction: Prediction, info: ModelInfo, response_labels: str) -> dict:
     """RESPONSE_LABELS=binary keeps the two-label shape for clients written before the neutral class. `polarity`
-    is there only for a model that has both a negative and a positive label: for any other label set it means
-    nothing."""
+    is there only where the model defines one (ModelInfo.polarity_of): for other label sets it means nothing."""
     if response_labels == "binary":
         prediction = as_binary(prediction)
+        info = replace(info, labels=BINARY, polarity_weights=())
     body = {"label": prediction.label, "score": prediction.score, "scores": prediction.scores}
-    if {"negative", "positive"} <= prediction.scores.keys():
-        body["polarity"] = prediction.polarity
-    return {**body, "truncated": prediction.truncated, "model": model}
+    if (polarity := info.polarity_of(prediction.scores)) is not None:
+        body["polarity"] = polarity
+    return {**body, "truncated": prediction.truncated, "model": model_ref(info)}
 
 
 def scored_response(body: dict, texts: list[str]) -> ScoredResponse:

@@ -24,14 +24,14 @@ def api_blueprint(state: ServiceState) -> Blueprint:
     def predict():
         text = parse_predict(read_json(request, settings.max_body_bytes), settings.max_text_chars)
         [prediction] = state.predictor.predict([text])
-        return scored_response(prediction_body(prediction, model_ref(state.predictor.info), settings.response_labels), [text])
+        return scored_response(prediction_body(prediction, state.predictor.info, settings.response_labels), [text])
 
     @api.post("/batch-predict")
     def batch_predict():
         texts = parse_batch(read_json(request, settings.max_body_bytes), settings.max_text_chars, settings.max_batch_texts)
         predictions = state.predictor.predict(texts)
-        model = model_ref(state.predictor.info)
-        return scored_response({"predictions": [prediction_body(p, model, settings.response_labels) for p in predictions]},
+        info = state.predictor.info
+        return scored_response({"predictions": [prediction_body(p, info, settings.response_labels) for p in predictions]},
                                texts)
 
     @api.get("/health")

@@ -38,8 +38,9 @@ class PredictionOut(BaseModel):
                                    "only with RESPONSE_LABELS=binary)")
     score: float = Field(ge=0, le=1, description="probability of `label`")
     scores: dict[str, float] = Field(description="probability of every label")
-    polarity: float | None = Field(None, ge=-1, le=1, description="p(positive) - p(negative): a signed score, near 0 for "
-                                   "neutral text; present only for a model with both a negative and a positive label")
+    polarity: float | None = Field(None, ge=-1, le=1, description="a signed score in [-1, 1], near 0 for neutral text: "
+                                   "p(positive) - p(negative), or the weights of the manifest's `polarity`; present only "
+                                   "for a model that defines one")
     truncated: bool = Field(description="true when the text was cut to the model's token window")
     model: ModelRef
 

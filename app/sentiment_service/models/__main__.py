@@ -12,6 +12,14 @@ from pathlib import Path
 from sentiment_service.bootstrap import set_library_environment
 
 
+def polarity_weights(text: str) -> dict[str, float]:
+    """"1 star=-1,5 stars=1" -> {"1 star": -1.0, "5 stars": 1.0}; raises ArgumentTypeError."""
+    try:
+        return {label.strip(): float(weight) for label, weight in (item.rsplit("=", 1) for item in text.split(",") if item)}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LABEL=WEIGHT,LABEL=WEIGHT,...") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sentiment_service.models", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -25,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     imports.add_argument("--name", help="model name in the manifest (default: the source's last path part)")
     imports.add_argument("--version", default="1.0.0", help="model version in the manifest (default 1.0.0)")
     imports.add_argument("--max-length", type=int, help="cap on tokens per text (default: the checkpoint's, at most 512)")
+    imports.add_argument("--polarity", type=polarity_weights, metavar="LABEL=W,...",
+                         help='a weight in [-1, 1] per label for the response\'s polarity, e.g. "1 star=-1,3 stars=0,5 stars=1"')
     imports.add_argument("--max-diff", type=float, help="largest probability difference to accept against the checkpoint "
                                                         "(default 1e-4 for fp32, 0.10 for int8)")
     args = parser.parse_args(argv)
@@ -36,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         probes = read_probes(args.probe) if args.probe else []
         manifest = import_model(ImportRequest(args.source, args.out, args.precision, probes, args.force, args.name,
-                                              args.version, args.max_length, args.max_diff))
+                                              args.version, args.max_length, args.max_diff, args.polarity))
     except ImportRefused as exc:
         print(f"import refused: {exc}", file=sys.stderr)
         return 2

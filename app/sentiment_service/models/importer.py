@@ -41,6 +41,8 @@ class ImportRequest:
     max_length: int | None = None
     # Overrides of the precision's threshold on the largest probability difference (stricter or looser).
     max_abs_diff: float | None = None
+    # Label -> weight in [-1, 1] for the response's polarity (the manifest's "polarity"); None: none given.
+    polarity: dict[str, float] | None = None
 
 
 def _load(source: str):
@@ -93,6 +95,10 @@ def import_model(request: ImportRequest) -> dict:
     if problem_type not in PROBLEM_TYPES:
         raise ImportRefused(f"problem type {problem_type!r} is not a classification the service serves ({', '.join(PROBLEM_TYPES)})")
     labels, max_length = _labels(config), _max_length(config, tokenizer, request.max_length)
+    if request.polarity is not None:
+        unknown = sorted(set(request.polarity) - set(labels))
+        if unknown or any(not -1 <= w <= 1 for w in request.polarity.values()):
+            raise ImportRefused(f"--polarity must give the model's labels {labels} weights in [-1, 1] (unknown: {unknown})")
     request.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".import-", dir=request.out.parent) as tmp:
         work, staged = Path(tmp), Path(tmp) / "model"
@@ -111,7 +117,8 @@ def import_model(request: ImportRequest) -> dict:
                   "precision": request.precision, "inputs": inputs,
                   "source": {"checkpoint": request.source, "architecture": (config.architectures or [config.model_type])[0],
                              "model_type": config.model_type},
-                  "export": {"opset": 17, "per_token_quantization": quantized}}
+                  "export": {"opset": 17, "per_token_quantization": quantized},
+                  **({"polarity": request.polarity} if request.polarity else {})}
         write_manifest(staged, fields, "model.onnx", "tokenizer.json")
         limits = THRESHOLDS[request.precision]
         if request.max_abs_diff is not None:

@@ -16,6 +16,17 @@ class ModelInfo:
     # "single_label_classification": one softmax over the labels; "multi_label_classification": each label's
     # own sigmoid (the manifest's "problem_type", as transformers names it; single-label when absent).
     problem_type: str = "single_label_classification"
+    # The manifest's "polarity": a weight in [-1, 1] per label, polarity = sum of weight x p(label) (for
+    # example "1 star" -1 ... "5 stars" +1). Empty: negative -1 and positive +1 where the model has both.
+    polarity_weights: tuple[tuple[str, float], ...] = ()
+
+    def polarity_of(self, scores: dict[str, float]) -> float | None:
+        """The signed polarity of these scores, or None for a label set that has none."""
+        weights = dict(self.polarity_weights) or (
+            {"negative": -1.0, "positive": 1.0} if {"negative", "positive"} <= scores.keys() else {})
+        if not weights or not weights.keys() <= scores.keys():
+            return None
+        return sum(weight * scores[label] for label, weight in weights.items())
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,20 @@ class Manifest:
     raw: dict
 
 
+def _polarity_weights(raw: dict, labels: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    weights = {str(label): float(weight) for label, weight in dict(raw.get("polarity") or {}).items()}
+    unknown = sorted(set(weights) - set(labels))
+    if unknown or any(not -1.0 <= w <= 1.0 for w in weights.values()):
+        raise ValueError(f"polarity must give labels of the model ({unknown} are not) weights in [-1, 1]")
+    return tuple(weights.items())
+
+
 def _model_info(raw: dict) -> ModelInfo:
-    return ModelInfo(name=str(raw["name"]), version=str(raw["version"]),
-                     labels=tuple(str(label) for label in raw["labels"]), max_length=int(raw["max_length"]),
+    labels = tuple(str(label) for label in raw["labels"])
+    return ModelInfo(name=str(raw["name"]), version=str(raw["version"]), labels=labels, max_length=int(raw["max_length"]),
                      temperature=float(raw.get("temperature", 1.0)),
-                     problem_type=str(raw.get("problem_type", "single_label_classification")))
+                     problem_type=str(raw.get("problem_type", "single_label_classification")),
+                     polarity_weights=_polarity_weights(raw, labels))
 
 
 def peek_model_info(model_dir: Path) -> ModelInfo:
