@@ -2,15 +2,16 @@
 
 import pytest
 
-from sentiment_service.predictor.contract import Prediction
+from sentiment_service.predictor.contract import ModelInfo, Prediction
 from sentiment_service.predictor.labels import as_binary
 
 NEUTRAL = Prediction("neutral", 0.7, {"negative": 0.1, "neutral": 0.7, "positive": 0.2}, False)
 
 
 def test_polarity_is_positive_minus_negative():
-    assert NEUTRAL.polarity == pytest.approx(0.1)
-    assert Prediction("positive", 0.9, {"negative": 0.1, "positive": 0.9}, False).polarity == pytest.approx(0.8)
+    info = ModelInfo("any", "1", ("negative", "neutral", "positive"), 32)
+    assert info.polarity_of(NEUTRAL.scores) == pytest.approx(0.1)
+    assert info.polarity_of({"negative": 0.1, "positive": 0.9}) == pytest.approx(0.8)
 
 
 def test_binary_view_renormalises_and_takes_the_side_the_text_leans_to():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sentiment_service.models.onnx_export import UnsupportedModel, export_fp32, quantize_per_token
 from sentiment_service.models.verification import PROBES, THRESHOLDS, Thresholds, verify
-from sentiment_service.predictor.manifest import write_manifest
+from sentiment_service.predictor.manifest import checked_polarity_weights, write_manifest
 from sentiment_service.predictor.scoring_core import ScoringCore
 
 PROBLEM_TYPES = ("single_label_classification", "multi_label_classification")
@@ -95,10 +95,10 @@ def import_model(request: ImportRequest) -> dict:
     if problem_type not in PROBLEM_TYPES:
         raise ImportRefused(f"problem type {problem_type!r} is not a classification the service serves ({', '.join(PROBLEM_TYPES)})")
     labels, max_length = _labels(config), _max_length(config, tokenizer, request.max_length)
-    if request.polarity is not None:
-        unknown = sorted(set(request.polarity) - set(labels))
-        if unknown or any(not -1 <= w <= 1 for w in request.polarity.values()):
-            raise ImportRefused(f"--polarity must give the model's labels {labels} weights in [-1, 1] (unknown: {unknown})")
+    try:
+        checked_polarity_weights(request.polarity, tuple(labels))
+    except ValueError as exc:
+        raise ImportRefused(f"--polarity: {exc} (the model's labels: {labels})") from None
     request.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".import-", dir=request.out.parent) as tmp:
         work, staged = Path(tmp), Path(tmp) / "model"

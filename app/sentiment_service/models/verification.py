@@ -84,7 +84,7 @@ def verify(model: torch.nn.Module, inputs: list[str], hf_tokenizer, core: Scorin
     exported_ids = [e.ids for e in core.encode(texts)]
     hf_ids = hf_tokenizer(texts, truncation=True, max_length=core.info.max_length)["input_ids"]
     tokenizer_agreement = float(np.mean([a == list(b) for a, b in zip(exported_ids, hf_ids)]))
-    multi_label = core.info.problem_type == "multi_label_classification"
+    multi_label = core.info.multi_label
     expected = probabilities_from_logits(reference_logits(model, inputs, exported_ids), 1.0, multi_label)
     got = probabilities_from_logits(core.logits(exported_ids), 1.0, multi_label)
     ranked = np.sort(expected, axis=1)

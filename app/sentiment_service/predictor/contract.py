@@ -20,6 +20,10 @@ class ModelInfo:
     # example "1 star" -1 ... "5 stars" +1). Empty: negative -1 and positive +1 where the model has both.
     polarity_weights: tuple[tuple[str, float], ...] = ()
 
+    @property
+    def multi_label(self) -> bool:
+        return self.problem_type == "multi_label_classification"
+
     def polarity_of(self, scores: dict[str, float]) -> float | None:
         """The signed polarity of these scores, or None for a label set that has none."""
         weights = dict(self.polarity_weights) or (
@@ -35,11 +39,6 @@ class Prediction:
     score: float
     scores: dict[str, float]
     truncated: bool
-
-    @property
-    def polarity(self) -> float:
-        """p(positive) - p(negative), in [-1, 1]: a signed score near 0 for neutral or mixed text."""
-        return self.scores.get("positive", 0.0) - self.scores.get("negative", 0.0)
 
 
 class Predictor(Protocol):

@@ -26,8 +26,10 @@ class Manifest:
     raw: dict
 
 
-def _polarity_weights(raw: dict, labels: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
-    weights = {str(label): float(weight) for label, weight in dict(raw.get("polarity") or {}).items()}
+def checked_polarity_weights(given: dict, labels: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """The manifest's "polarity" as (label, weight) pairs; raises ValueError for a label the model lacks or a
+    weight outside [-1, 1]."""
+    weights = {str(label): float(weight) for label, weight in dict(given or {}).items()}
     unknown = sorted(set(weights) - set(labels))
     if unknown or any(not -1.0 <= w <= 1.0 for w in weights.values()):
         raise ValueError(f"polarity must give labels of the model ({unknown} are not) weights in [-1, 1]")
@@ -39,7 +41,7 @@ def _model_info(raw: dict) -> ModelInfo:
     return ModelInfo(name=str(raw["name"]), version=str(raw["version"]), labels=labels, max_length=int(raw["max_length"]),
                      temperature=float(raw.get("temperature", 1.0)),
                      problem_type=str(raw.get("problem_type", "single_label_classification")),
-                     polarity_weights=_polarity_weights(raw, labels))
+                     polarity_weights=checked_polarity_weights(raw.get("polarity"), labels))
 
 
 def peek_model_info(model_dir: Path) -> ModelInfo:

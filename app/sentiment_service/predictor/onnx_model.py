@@ -97,8 +97,7 @@ class OnnxModel:
 
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
         """Softmax of the temperature-scaled logits of one inference call."""
-        return probabilities_from_logits(self.logits(batch), self.info.temperature,
-                                         self.info.problem_type == "multi_label_classification")
+        return probabilities_from_logits(self.logits(batch), self.info.temperature, self.info.multi_label)
 
     def logits(self, batch: list[list[int]]) -> np.ndarray:
         """Pad to the longest sequence in this batch and run the session: raw logits, float64."""
