@@ -23,7 +23,8 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from sentiment_service.predictor.manifest import sha256_of
-from training.train import CONFIG, batches_for_epoch, collate, encode, masked_loss
+from sentiment_service.tune.recipe import collate, masked_loss
+from training.train import CONFIG, LABELS, batches_for_epoch, encode
 
 
 def main() -> None:
@@ -49,9 +50,9 @@ def main() -> None:
     tokens = []
     for step in range(args.steps + 1):  # step 0 warms up and is not counted
         for name, (model, optimizer, examples, batches, pad_id) in setups.items():
-            ids, mask, labels, binary = collate(examples, batches[step], pad_id)
+            ids, mask, labels, left_out = collate(examples, batches[step], pad_id, len(LABELS))
             started = time.perf_counter()
-            masked_loss(model(input_ids=ids, attention_mask=mask).logits, labels, binary).backward()
+            masked_loss(model(input_ids=ids, attention_mask=mask).logits, labels, left_out).backward()
             optimizer.step()
             optimizer.zero_grad()
             if step:

