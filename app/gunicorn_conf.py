@@ -46,7 +46,7 @@ limit_request_line = 4094
 limit_request_fields = 50
 limit_request_field_size = 8190
 # No runtime control socket (gunicorn >= 25 creates one under $HOME): less surface, and the image's
-# root filesystem is read-only. Scale by replicas, reload by restarting the container.
+# root filesystem is read-only. Scale by replicas; swap models with HUP (the runbook says how).
 control_socket_disable = True
 # Heartbeat files on tmpfs: works with a read-only root filesystem and never blocks on a slow disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -69,7 +69,10 @@ logconfig_dict = {
 hooks.hide_server_version()
 
 # The server hooks live in sentiment_service/server/hooks.py.
-on_starting = hooks.refuse_a_bad_model_directory(settings)
+on_starting = hooks.refuse_bad_model_directories(settings)
+# HUP: gunicorn reads this file again, starts new workers (which load the model directories as they are now) and
+# drains the old ones: how a model is swapped without dropping a request (runbook, "Swap a model").
+on_reload = hooks.report_models_on_reload(settings)
 when_ready = hooks.when_ready
 worker_exit = hooks.worker_exit
 child_exit = hooks.child_exit

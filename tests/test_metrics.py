@@ -12,15 +12,17 @@ def sample(name: str, **labels: str) -> float:
 
 
 def test_predictions_and_build_info_are_recorded_through_the_observer(tiny_model_dir):
-    predictor = ServingPredictor(tiny_model_dir, observer=metrics.MetricsObserver("1.2.3", "abc123"))
+    predictor = ServingPredictor(tiny_model_dir, observer=metrics.MetricsObserver("1.2.3", "abc123", model="tiny-test"))
     predictor.load()
-    before = {label: sample("sentiment_predictions_total", label=label) for label in ("positive", "negative")}
-    scored_before = sample("sentiment_texts_scored_total")
+    before = {label: sample("sentiment_predictions_total", model="tiny-test", label=label)
+              for label in ("positive", "negative")}
+    scored_before = sample("sentiment_texts_scored_total", model="tiny-test")
     try:
         predictor.predict(["I loved it", "terrible, a waste of money"])
     finally:
         predictor.close()
-    assert sample("sentiment_texts_scored_total") == scored_before + 2
-    assert {label: sample("sentiment_predictions_total", label=label) - before[label] for label in before} == \
+    assert sample("sentiment_texts_scored_total", model="tiny-test") == scored_before + 2
+    assert {label: sample("sentiment_predictions_total", model="tiny-test", label=label) - before[label]
+            for label in before} == \
         {"positive": 1, "negative": 1}
     assert sample("sentiment_build_info", version="1.2.3", commit="abc123", model_name="tiny-test", model_version="0.0.1") == 1

@@ -50,3 +50,17 @@ def test_cpus_respect_cgroup_quotas(tmp_path, files, expected):
         (tmp_path / name).write_text(content)
     affinity = len(os.sched_getaffinity(0))
     assert available_cpus(tmp_path) == (min(affinity, expected) if expected else affinity)
+
+
+def test_one_model_or_a_folder_of_them_not_both(monkeypatch, capsys, tmp_path):
+    assert Settings().model_dirs() == [Settings().model_dir]
+    for name in ("b", "a", ".import-staging", "not-a-model"):
+        (tmp_path / name).mkdir()
+    for name in ("a", "b", ".import-staging"):
+        (tmp_path / name / "manifest.json").write_text("{}")
+    assert Settings(models_dir=tmp_path).model_dirs() == [tmp_path / "a", tmp_path / "b"]
+    monkeypatch.setenv("MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path / "a"))
+    with pytest.raises(SystemExit):
+        load_settings()
+    assert "not both" in capsys.readouterr().err

@@ -38,6 +38,7 @@ def main() -> None:
         "version": args.version,
         "labels": ["negative", "neutral", "positive"],
         "max_length": export["max_length"],
+        "precision": "int8",
         "temperature": report["temperature"],
         # the same text gets the same probabilities (within 1e-4) whatever else shares its inference call
         "batch_invariant": report["batch_invariance_max_abs_diff_sst2"]["int8"] <= 1e-4,

@@ -22,6 +22,10 @@ def set_library_environment() -> None:
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
+# The multiprocess metrics directories this process has emptied already (see bootstrap()).
+_PREPARED_METRICS_DIRS: set[str] = set()
+
+
 def bootstrap(settings: Settings, *, multiprocess_metrics: bool = False) -> Settings:
     """Set what third-party libraries read from the environment, configure logging, and return the
     settings as this process must use them (with the metrics directory filled in under gunicorn).
@@ -34,9 +38,12 @@ def bootstrap(settings: Settings, *, multiprocess_metrics: bool = False) -> Sett
     if multiprocess_metrics:
         # prometheus-client's multiprocess mode: every worker writes its samples to files in this
         # directory and /metrics merges them. Its own variable, read by workers when they import it.
-        directory = settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="sentiment-metrics-")
+        directory = str(settings.prometheus_multiproc_dir or tempfile.mkdtemp(prefix="sentiment-metrics-"))
         # Stale samples from an earlier run would be summed in; prometheus-client needs the directory to exist.
-        shutil.rmtree(directory, ignore_errors=True)
+        # Emptied once per process: on HUP gunicorn runs this again while the old workers still write there.
+        if directory not in _PREPARED_METRICS_DIRS:
+            shutil.rmtree(directory, ignore_errors=True)
+            _PREPARED_METRICS_DIRS.add(directory)
         os.makedirs(directory, exist_ok=True)
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
         settings = settings.model_copy(update={"prometheus_multiproc_dir": directory})

@@ -12,73 +12,79 @@ REQUESTS = Counter("sentiment_http_requests_total", "HTTP requests answered", ["
 REQUEST_SECONDS = Histogram("sentiment_http_request_duration_seconds", "Time to answer a request",
                             ["endpoint", "status"], buckets=LATENCY_BUCKETS)
 REJECTIONS = Counter("sentiment_rejections_total", "Requests refused, by reason", ["reason"])
-REQUEST_TEXTS = Histogram("sentiment_request_texts", "Texts per scoring request", buckets=SIZE_BUCKETS)
-TEXTS_SCORED = Counter("sentiment_texts_scored_total", "Texts scored by the model")
-TRUNCATED = Counter("sentiment_texts_truncated_total", "Texts cut to the model's token window")
-PREDICTIONS = Counter("sentiment_predictions_total", "Predictions by label", ["label"])
-CONFIDENCE = Histogram("sentiment_prediction_confidence", "Probability of the predicted label",
+# Everything below the HTTP layer is per model (the `model` label is the manifest's name): with MODELS_DIR each
+# model has its own queue, batcher and cost model.
+REQUEST_TEXTS = Histogram("sentiment_request_texts", "Texts per scoring request", ["model"], buckets=SIZE_BUCKETS)
+TEXTS_SCORED = Counter("sentiment_texts_scored_total", "Texts scored by the model", ["model"])
+TRUNCATED = Counter("sentiment_texts_truncated_total", "Texts cut to the model's token window", ["model"])
+PREDICTIONS = Counter("sentiment_predictions_total", "Predictions by label", ["model", "label"])
+CONFIDENCE = Histogram("sentiment_prediction_confidence", "Probability of the predicted label", ["model"],
                        buckets=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0))
-QUEUE_SECONDS = Histogram("sentiment_queue_wait_seconds", "Time a job waited for the batcher", buckets=LATENCY_BUCKETS)
-TOKENIZE_SECONDS = Histogram("sentiment_tokenize_seconds", "Tokenization time per request", buckets=LATENCY_BUCKETS)
+QUEUE_SECONDS = Histogram("sentiment_queue_wait_seconds", "Time a job waited for the batcher", ["model"],
+                          buckets=LATENCY_BUCKETS)
+TOKENIZE_SECONDS = Histogram("sentiment_tokenize_seconds", "Tokenization time per request", ["model"],
+                             buckets=LATENCY_BUCKETS)
 ADMISSION_REFUSALS = Counter("sentiment_admission_refusals_total",
                              "Requests refused at once by admission control, by reason (deadline, threads, queue_texts)",
-                             ["reason"])
+                             ["model", "reason"])
 PREDICTED_WAIT = Gauge("sentiment_predicted_wait_seconds",
-                       "Predicted queue wait for a request admitted now, in the busiest worker", multiprocess_mode="livemax")
+                       "Predicted queue wait for a request admitted now, in the busiest worker", ["model"],
+                       multiprocess_mode="livemax")
 DRAINING = Gauge("sentiment_draining", "1 once the instance got SIGTERM and is draining", multiprocess_mode="livemax")
 WAITING_FOR_THREAD = Gauge("sentiment_requests_waiting_for_thread",
                            "Requests read from a connection but not yet picked up by a request thread",
                            multiprocess_mode="livesum")
 OPEN_CONNECTIONS = Gauge("sentiment_open_connections", "Client connections held open (active and keep-alive)",
                          multiprocess_mode="livesum")
-INFERENCE_SECONDS = Histogram("sentiment_inference_seconds", "onnxruntime time per model batch", buckets=LATENCY_BUCKETS)
-BATCH_TEXTS = Histogram("sentiment_inference_batch_texts", "Texts per model batch (after coalescing)",
+INFERENCE_SECONDS = Histogram("sentiment_inference_seconds", "onnxruntime time per model batch", ["model"],
+                              buckets=LATENCY_BUCKETS)
+BATCH_TEXTS = Histogram("sentiment_inference_batch_texts", "Texts per model batch (after coalescing)", ["model"],
                         buckets=SIZE_BUCKETS)
-CACHE = Counter("sentiment_cache_lookups_total", "Exact-text cache lookups", ["result"])
+CACHE = Counter("sentiment_cache_lookups_total", "Exact-text cache lookups", ["model", "result"])
 BUILD_INFO = Gauge("sentiment_build_info", "Versions of the running service and model (value 1)",
                    ["version", "commit", "model_name", "model_version"], multiprocess_mode="max")
 
 
 class MetricsObserver:
-    """Receives the predictor's reports (InferenceObserver) and records them."""
+    """Receives one model's predictor's reports (InferenceObserver) and records them under its `model` label."""
 
-    def __init__(self, service_version: str, git_commit: str | None):
-        self.service_version, self.git_commit = service_version, git_commit or "unknown"
+    def __init__(self, service_version: str, git_commit: str | None, model: str):
+        self.service_version, self.git_commit, self.model = service_version, git_commit or "unknown", model
 
     def model_loaded(self, info: ModelInfo) -> None:
         BUILD_INFO.labels(self.service_version, self.git_commit, info.name, info.version).set(1)
 
     def tokenized(self, seconds: float) -> None:
-        TOKENIZE_SECONDS.observe(seconds)
+        TOKENIZE_SECONDS.labels(self.model).observe(seconds)
 
     def backlog(self, predicted_wait_s: float) -> None:
-        PREDICTED_WAIT.set(predicted_wait_s)
+        PREDICTED_WAIT.labels(self.model).set(predicted_wait_s)
 
     def refused(self, reason: str, predicted_wait_s: float) -> None:
-        ADMISSION_REFUSALS.labels(reason).inc()
-        PREDICTED_WAIT.set(predicted_wait_s)
+        ADMISSION_REFUSALS.labels(self.model, reason).inc()
+        PREDICTED_WAIT.labels(self.model).set(predicted_wait_s)
 
     def queued(self, wait_s: float) -> None:
-        QUEUE_SECONDS.observe(wait_s)
+        QUEUE_SECONDS.labels(self.model).observe(wait_s)
 
     def batch_scored(self, texts: int, inference_s: float) -> None:
-        BATCH_TEXTS.observe(texts)
-        INFERENCE_SECONDS.observe(inference_s)
+        BATCH_TEXTS.labels(self.model).observe(texts)
+        INFERENCE_SECONDS.labels(self.model).observe(inference_s)
 
     def cache_lookup(self, hits: int, misses: int) -> None:
         if hits:
-            CACHE.labels("hit").inc(hits)
+            CACHE.labels(self.model, "hit").inc(hits)
         if misses:
-            CACHE.labels("miss").inc(misses)
+            CACHE.labels(self.model, "miss").inc(misses)
 
     def predicted(self, predictions: list[Prediction]) -> None:
-        REQUEST_TEXTS.observe(len(predictions))
-        TEXTS_SCORED.inc(len(predictions))
+        REQUEST_TEXTS.labels(self.model).observe(len(predictions))
+        TEXTS_SCORED.labels(self.model).inc(len(predictions))
         for p in predictions:
-            PREDICTIONS.labels(p.label).inc()
-            CONFIDENCE.observe(p.score)
+            PREDICTIONS.labels(self.model, p.label).inc()
+            CONFIDENCE.labels(self.model).observe(p.score)
             if p.truncated:
-                TRUNCATED.inc()
+                TRUNCATED.labels(self.model).inc()
 
 
 def exposition(multiprocess_dir) -> bytes:

@@ -1,17 +1,30 @@
 """The composition root: the one place that turns settings into a predictor and an app."""
 
+from pathlib import Path
+
 from sentiment_service import __version__
 from sentiment_service.http.factory import create_app
 from sentiment_service.http.state import ServiceApp
 from sentiment_service.metrics import MetricsObserver
+from sentiment_service.predictor.manifest import peek_model_info
+from sentiment_service.predictor.model_set import ModelSet
 from sentiment_service.predictor.serving_predictor import ServingPredictor
 from sentiment_service.settings import Settings
 
 
-def build_predictor(settings: Settings) -> ServingPredictor:
-    """The real predictor, configured from the settings (not loaded yet)."""
-    return ServingPredictor(settings.model_dir, settings.serving_limits, intra_op_threads=settings.ort_threads,
-                         cache_size=settings.cache_size, observer=MetricsObserver(__version__, settings.git_commit))
+def build_predictor(settings: Settings, model_dir: Path | None = None) -> ServingPredictor:
+    """The real predictor of one model directory (MODEL_DIR by default), configured from the settings (not loaded
+    yet); its metrics carry the model's name."""
+    directory = model_dir or settings.model_dir
+    observer = MetricsObserver(__version__, settings.git_commit, model=peek_model_info(directory).name)
+    return ServingPredictor(directory, settings.serving_limits, intra_op_threads=settings.ort_threads,
+                            cache_size=settings.cache_size, observer=observer)
+
+
+def build_models(settings: Settings) -> ModelSet:
+    """Every model the settings name (MODEL_DIR, or each in MODELS_DIR), by name, not loaded yet; raises
+    ModelLoadError or ValueError (the gunicorn master checked both before any worker started)."""
+    return ModelSet([build_predictor(settings, d) for d in settings.model_dirs()], settings.default_model)
 
 
 def build_app(settings: Settings) -> ServiceApp:
@@ -21,4 +34,4 @@ def build_app(settings: Settings) -> ServiceApp:
     worker that is still loading, at start-up or after replacing a crashed one, never receives a request
     to answer with 503: its siblings take them. /ready still turns 503 while draining or after a failed load.
     """
-    return create_app(settings, build_predictor(settings))
+    return create_app(settings, build_models(settings))

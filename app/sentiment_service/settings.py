@@ -12,6 +12,7 @@ from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
 from sentiment_service.logs import LOG_LEVELS
 from sentiment_service.predictor.call_budget import CallBudget
 from sentiment_service.predictor.limits import ServingLimits
+from sentiment_service.predictor.manifest import model_directories
 from sentiment_service.predictor.text_rules import DEFAULT_MAX_TEXT_CHARS
 
 __all__ = ["DEFAULT_MODEL_DIR", "Settings", "available_cpus", "load_settings"]
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
 
     # Model and inference
     model_dir: Path = DEFAULT_MODEL_DIR
+    # A folder of model directories, all served at once (each its own batching queue); a request's "model" picks
+    # one by its manifest's name, DEFAULT_MODEL (needed when there are several) answers the others.
+    models_dir: Path | None = None
+    default_model: str | None = None
     intra_op_threads: int | None = Field(None, ge=1, le=64, description="onnxruntime threads per worker")
     batch_max_texts: int = Field(_BUDGET.max_texts, ge=1, le=4096, description="texts per inference call")
     batch_max_tokens: int = Field(_BUDGET.max_tokens, ge=64, le=1_000_000, description="padded tokens per inference call")
@@ -100,9 +105,15 @@ class Settings(BaseSettings):
             except OSError as exc:
                 raise ValueError(f"API_KEYS_FILE cannot be read: {exc.strerror}") from None
             self.api_keys = self.api_keys + [SecretStr(k.strip()) for k in lines if k.strip() and not k.startswith("#")]
+        if self.models_dir is not None and "model_dir" in self.model_fields_set:
+            raise ValueError("set MODEL_DIR (one model) or MODELS_DIR (a folder of them), not both")
         if any(origin == "*" for origin in self.cors_origins):
             raise ValueError("CORS_ORIGINS must list explicit origins, not '*'")
         return self
+
+    def model_dirs(self) -> list[Path]:
+        """The model directories to serve: MODEL_DIR, or every one in MODELS_DIR; raises ModelLoadError."""
+        return [self.model_dir] if self.models_dir is None else model_directories(self.models_dir)
 
     @property
     def worker_count(self) -> int:

@@ -60,12 +60,16 @@ class Service:
 
 
 @contextmanager
-def gunicorn_service(tmp_path: Path, model_dir: Path, workers: int = 2, **env_overrides: str):
-    """Yield a Service running `gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app` on 127.0.0.1."""
+def gunicorn_service(tmp_path: Path, model_dir: Path | None, workers: int = 2, **env_overrides: str):
+    """Yield a Service running `gunicorn -c app/gunicorn_conf.py sentiment_service.wsgi:app` on 127.0.0.1 (with
+    model_dir None, MODEL_DIR is left unset: for MODELS_DIR in env_overrides)."""
     port = free_port()
     metrics_dir = tmp_path / "metrics"
-    env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "MODEL_DIR": str(model_dir),
-           "WORKERS": str(workers), "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env_overrides}
+    env = {**os.environ, "PORT": str(port), "BIND_HOST": "127.0.0.1", "WORKERS": str(workers),
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), **env_overrides}
+    env.pop("MODEL_DIR", None)
+    if model_dir is not None:
+        env["MODEL_DIR"] = str(model_dir)
     log_path = tmp_path / "service.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(

@@ -56,4 +56,4 @@ def test_work_that_cannot_meet_a_short_deadline_is_refused_and_never_run(tmp_pat
         scored = float(next(line.split()[1] for line in metrics.splitlines()
                             if line.startswith("sentiment_texts_scored_total")))
         assert scored == 64 * statuses.count(200), "refused requests were never run"
-        assert 'sentiment_admission_refusals_total{reason="deadline"}' in metrics
+        assert 'sentiment_admission_refusals_total{model="sentiment-minilm-l6",reason="deadline"}' in metrics

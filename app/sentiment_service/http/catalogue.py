@@ -49,6 +49,8 @@ CATALOGUE: dict[str, ErrorKind] = {
     "too_many_words": ErrorKind(413, "the text to explain has more words than EXPLAIN_MAX_WORDS", paths=("/explain",)),
     "unsupported_media_type": ErrorKind(415, "Content-Type is not application/json", paths=SCORING_PATHS),
     "invalid_request": ErrorKind(422, "valid JSON, but not the shape this endpoint takes", paths=SCORING_PATHS),
+    "unknown_model": ErrorKind(422, "`model` names no model this service serves (GET /models lists them)",
+                               paths=SCORING_PATHS),
     "empty_text": ErrorKind(422, "a text is empty or only whitespace", paths=SCORING_PATHS),
     "invalid_text": ErrorKind(422, "a text cannot be tokenized (for example a lone UTF-16 surrogate)",
                               paths=SCORING_PATHS),

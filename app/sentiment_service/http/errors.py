@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from sentiment_service import metrics
 from sentiment_service.http.catalogue import CATALOGUE, FRAMEWORK_CODE_BY_STATUS
 from sentiment_service.predictor.contract import DeadlineExceeded, InvalidText, NotReady, Overloaded
+from sentiment_service.predictor.model_set import UnknownModel
 
 log = logging.getLogger("sentiment_service.errors")
 
@@ -58,6 +59,8 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError("not_ready", str(exc))
     if isinstance(exc, DeadlineExceeded):
         return ApiError("deadline_exceeded", str(exc))
+    if isinstance(exc, UnknownModel):
+        return ApiError("unknown_model", str(exc))
     if isinstance(exc, InvalidText):
         return ApiError("invalid_text", str(exc), index=exc.index)
     if isinstance(exc, HTTPException):

@@ -4,7 +4,7 @@ from flask import Blueprint, request
 
 from sentiment_service.http.body import read_json
 from sentiment_service.http.responses import prediction_body, scored_response
-from sentiment_service.http.schemas import parse_explain
+from sentiment_service.http.schemas import parse_explain, requested_model
 from sentiment_service.http.state import ServiceState
 from sentiment_service.predictor.explain import explain as explain_text
 
@@ -15,15 +15,16 @@ def explain_blueprint(state: ServiceState) -> Blueprint:
 
     @explain_api.post("/explain")
     def explain():
-        text, words = parse_explain(read_json(request, settings.max_body_bytes), settings.max_text_chars,
-                                    settings.explain_max_words)
-        explanation = explain_text(state.predictor, text, words)
+        body = read_json(request, settings.max_body_bytes)
+        text, words = parse_explain(body, settings.max_text_chars, settings.explain_max_words)
+        predictor = state.models.select(requested_model(body))
+        explanation = explain_text(predictor, text, words)
         body = {
-            **prediction_body(explanation.prediction, state.predictor.info, settings.response_labels),
+            **prediction_body(explanation.prediction, predictor.info, settings.response_labels),
             "words": [{"word": w.span.word, "start": w.span.start, "end": w.span.end, "contributions": w.contributions}
                       for w in explanation.words],
         }
         # The access log counts the one text the client sent, not its variants (the model metrics count those).
-        return scored_response(body, [text])
+        return scored_response(body, [text], predictor.info)
 
     return explain_api

@@ -10,7 +10,7 @@ from sentiment_service.http.playground import ASSETS
 
 _MODELS = [schemas.PredictRequest, schemas.BatchPredictRequest, schemas.PredictionOut, schemas.BatchPredictResponse,
            schemas.ErrorResponse, schemas.HealthResponse, schemas.ReadyResponse, schemas.VersionResponse,
-           schemas.ExplainRequest, schemas.ExplainResponse]
+           schemas.ExplainRequest, schemas.ExplainResponse, schemas.ModelsResponse]
 
 
 def _ref(model: type[BaseModel]) -> dict:
@@ -85,6 +85,8 @@ def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, ex
                        schemas.ExplainRequest, schemas.ExplainResponse),
             **_get("/health", "Liveness", _json(schemas.HealthResponse, "alive")),
             **_get("/ready", "Readiness", _json(schemas.ReadyResponse, "model loaded and warmed up")),
+            **_get("/models", "The models served, each with its labels, token window and precision",
+                   _json(schemas.ModelsResponse, "models")),
             **_get("/version", "Service and model versions", _json(schemas.VersionResponse, "versions")),
             **_get("/metrics", "Prometheus metrics", _text("text/plain", "text exposition format")),
             **_get("/openapi.json", "This document", {"description": "OpenAPI 3.1",

@@ -16,10 +16,12 @@ _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 
 
 class ScoredResponse(Response):
-    """A response that carries the texts its request scored, for the access-log line (counted always, logged
-    only with LOG_TEXTS): the route that scored them sets `scored_texts` on the response it returns."""
+    """A response that carries the texts its request scored and the model that scored them, for the access-log
+    line (texts counted always, logged only with LOG_TEXTS): the route that scored them sets both."""
 
     scored_texts: tuple[str, ...] = ()
+    # (name, version) of the model that answered; None for a request that scored nothing.
+    scored_by: tuple[str, str] | None = None
 
 
 @dataclass
@@ -30,7 +32,7 @@ class AccessRecord:
     started: float = field(default_factory=time.perf_counter)
 
 
-def install_request_log(app: Flask, model_version: str, log_texts: bool = False) -> None:
+def install_request_log(app: Flask, log_texts: bool = False) -> None:
     """Input texts are logged only when LOG_TEXTS is set (debugging); never by default."""
     @app.before_request
     def start():
@@ -49,10 +51,12 @@ def install_request_log(app: Flask, model_version: str, log_texts: bool = False)
         response.headers["X-Request-ID"] = record.request_id
         traceparent = request.headers.get("traceparent", "")
         texts = getattr(response, "scored_texts", ())
+        model = getattr(response, "scored_by", None)
         log.info("request", extra={
             "request_id": record.request_id, "method": request.method, "path": request.path,
             "status": response.status_code, "duration_ms": round(duration * 1000, 2),
-            "texts": len(texts), "chars": sum(len(t) for t in texts), "model_version": model_version,
+            "texts": len(texts), "chars": sum(len(t) for t in texts),
+            **({"model": model[0], "model_version": model[1]} if model else {}),
             **({"traceparent": traceparent} if _TRACEPARENT.match(traceparent) else {}),
             **({"input_texts": list(texts)} if log_texts and texts else {}),
         })

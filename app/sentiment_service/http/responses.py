@@ -13,6 +13,13 @@ def model_ref(info: ModelInfo) -> dict:
     return {"name": info.name, "version": info.version}
 
 
+def model_description(info: ModelInfo, *, default: bool, ready: bool) -> dict:
+    """One model as GET /models lists it."""
+    return {"name": info.name, "version": info.version, "labels": list(info.labels), "max_length": info.max_length,
+            "precision": info.precision, "multi_label": info.multi_label, "polarity": info.has_polarity,
+            "default": default, "ready": ready}
+
+
 def prediction_body(prediction: Prediction, info: ModelInfo, response_labels: str) -> dict:
     """RESPONSE_LABELS=binary keeps the two-label shape for clients written before the neutral class. `polarity`
     is there only where the model defines one (ModelInfo.polarity_of): for other label sets it means nothing."""
@@ -25,8 +32,9 @@ def prediction_body(prediction: Prediction, info: ModelInfo, response_labels: st
     return {**body, "truncated": prediction.truncated, "model": model_ref(info)}
 
 
-def scored_response(body: dict, texts: list[str]) -> ScoredResponse:
-    """The JSON response of a request that scored `texts` (the access log counts them)."""
+def scored_response(body: dict, texts: list[str], info: ModelInfo) -> ScoredResponse:
+    """The JSON response of a request that scored `texts` with this model (the access log counts and names them)."""
     response = jsonify(body)
     response.scored_texts = tuple(texts)
+    response.scored_by = (info.name, info.version)
     return response

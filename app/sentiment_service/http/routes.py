@@ -7,32 +7,37 @@ from sentiment_service import __version__, metrics
 from sentiment_service.http.body import read_json
 from sentiment_service.http.errors import ApiError
 from sentiment_service.http.openapi import openapi_document
-from sentiment_service.http.responses import model_ref, prediction_body, scored_response
-from sentiment_service.http.schemas import parse_batch, parse_predict
+from sentiment_service.http.responses import model_description, model_ref, prediction_body, scored_response
+from sentiment_service.http.schemas import parse_batch, parse_predict, requested_model
 from sentiment_service.http.state import ServiceState
 
 
 def api_blueprint(state: ServiceState) -> Blueprint:
-    """/predict, /batch-predict, the probes, /version, /openapi.json and /metrics over this state."""
+    """/predict, /batch-predict, the probes, /models, /version, /openapi.json and /metrics over this state."""
     api = Blueprint("api", __name__)
-    settings = state.settings
+    settings, models = state.settings, state.models
 
     # No draining check in the scoring routes: a request that reached us during shutdown is still answered (only
     # /ready turns 503, so load balancers stop sending new ones).
 
     @api.post("/predict")
     def predict():
-        text = parse_predict(read_json(request, settings.max_body_bytes), settings.max_text_chars)
-        [prediction] = state.predictor.predict([text])
-        return scored_response(prediction_body(prediction, state.predictor.info, settings.response_labels), [text])
+        body = read_json(request, settings.max_body_bytes)
+        text = parse_predict(body, settings.max_text_chars)
+        predictor = models.select(requested_model(body))
+        [prediction] = predictor.predict([text])
+        return scored_response(prediction_body(prediction, predictor.info, settings.response_labels), [text],
+                               predictor.info)
 
     @api.post("/batch-predict")
     def batch_predict():
-        texts = parse_batch(read_json(request, settings.max_body_bytes), settings.max_text_chars, settings.max_batch_texts)
-        predictions = state.predictor.predict(texts)
-        info = state.predictor.info
+        body = read_json(request, settings.max_body_bytes)
+        texts = parse_batch(body, settings.max_text_chars, settings.max_batch_texts)
+        predictor = models.select(requested_model(body))
+        predictions = predictor.predict(texts)
+        info = predictor.info
         return scored_response({"predictions": [prediction_body(p, info, settings.response_labels) for p in predictions]},
-                               texts)
+                               texts, info)
 
     @api.get("/health")
     def health():
@@ -44,13 +49,20 @@ def api_blueprint(state: ServiceState) -> Blueprint:
             raise ApiError("shutting_down", "this worker is shutting down")
         if state.load_error is not None:
             raise ApiError("model_load_failed", state.load_error)
-        if not state.predictor.ready:
+        if not models.ready:
             raise ApiError("not_ready", "the model is loading")
-        return jsonify({"status": "ready", "model": model_ref(state.predictor.info)})
+        return jsonify({"status": "ready", "model": model_ref(models.default.info),
+                        "models": [model_ref(info) for info in models.infos()]})
+
+    @api.get("/models")
+    def list_models():
+        return jsonify({"default": models.default_name,
+                        "models": [model_description(p.info, default=p is models.default, ready=p.ready) for p in models]})
 
     @api.get("/version")
     def version():
-        return jsonify({"version": __version__, "commit": settings.git_commit, "model": model_ref(state.predictor.info)})
+        return jsonify({"version": __version__, "commit": settings.git_commit, "model": model_ref(models.default.info),
+                        "models": [model_ref(info) for info in models.infos()]})
 
     @api.get("/openapi.json")
     def openapi():

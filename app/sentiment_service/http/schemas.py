@@ -9,21 +9,26 @@ from sentiment_service.predictor.explain import WordSpan, find_words
 from sentiment_service.predictor.text_rules import check_text
 
 
-class PredictRequest(BaseModel):
+class ModelChoice(BaseModel):
+    """The optional "model" every scoring request may carry; requested_model() reads it."""
+
     model_config = ConfigDict(extra="forbid")
+    model: StrictStr | None = Field(None, description="the name of the model to score with (GET /models lists them); "
+                                                      "DEFAULT_MODEL, or the only model, when absent")
+
+
+class PredictRequest(ModelChoice):
     # minLength/pattern are documented for clients; _check_text enforces them with specific error codes.
     text: StrictStr = Field(description="English text to score; must contain a non-space character",
                             json_schema_extra={"minLength": 1, "pattern": r"\S"})
 
 
-class BatchPredictRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class BatchPredictRequest(ModelChoice):
     texts: list[Annotated[StrictStr, Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]] = Field(
         min_length=1, description="texts to score together, answered in order")
 
 
-class ExplainRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExplainRequest(ModelChoice):
     text: StrictStr = Field(description="English text to score and explain word by word; must contain a non-space character",
                             json_schema_extra={"minLength": 1, "pattern": r"\S"})
 
@@ -90,13 +95,32 @@ class HealthResponse(BaseModel):
 
 class ReadyResponse(BaseModel):
     status: str
-    model: ModelRef
+    model: ModelRef = Field(description="the default model")
+    models: list[ModelRef] = Field(description="every model served, all of them loaded")
 
 
 class VersionResponse(BaseModel):
     version: str
     commit: str | None
-    model: ModelRef
+    model: ModelRef = Field(description="the default model")
+    models: list[ModelRef] = Field(description="every model served")
+
+
+class ModelOut(BaseModel):
+    name: str = Field(description="what a request's \"model\" names")
+    version: str
+    labels: list[str]
+    max_length: int = Field(description="the model's token window")
+    precision: str | None = Field(description="int8 or fp32, as the model directory's manifest says")
+    multi_label: bool = Field(description="each label's own probability (sigmoid) instead of one softmax")
+    polarity: bool = Field(description="whether responses carry `polarity` for this model's labels")
+    default: bool = Field(description="the model that answers requests that name none")
+    ready: bool
+
+
+class ModelsResponse(BaseModel):
+    default: str
+    models: list[ModelOut]
 
 
 def _validation_error(exc: ValidationError) -> ApiError:
@@ -115,6 +139,11 @@ def _check_text(text: str, max_chars: int, index: int | None) -> None:
     if refusal.limit is not None:
         details["limit"] = refusal.limit
     raise ApiError(refusal.code, ("" if index is None else f"texts[{index}]: ") + refusal.message, **details)
+
+
+def requested_model(body: object) -> str | None:
+    """The "model" of a body that a parse_* function accepted (so a dict whose "model" is a string or absent)."""
+    return body.get("model")
 
 
 def parse_predict(body: object, max_chars: int) -> str:

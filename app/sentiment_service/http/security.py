@@ -7,8 +7,9 @@ from flask import Flask, request
 from sentiment_service.http.errors import ApiError
 from sentiment_service.settings import Settings
 
-# Probes and the OpenAPI document stay reachable without a key so orchestrators can check the service.
-OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json", "/version"})
+# Probes and the OpenAPI document stay reachable without a key so orchestrators can check the service; /models
+# says no more than /version does (names, versions, labels), and the playground lists it before a key is typed.
+OPEN_PATHS = frozenset({"/health", "/ready", "/openapi.json", "/version", "/models"})
 
 
 def _presented_key() -> str | None:

@@ -1,47 +1,43 @@
-"""The running service as the HTTP layer sees it: settings, predictor, how loading went, whether draining."""
-
-import logging
+"""The running service as the HTTP layer sees it: settings, the models, how loading went, whether draining."""
 
 from flask import Flask
 
 from sentiment_service.http.request_log import ScoredResponse
-from sentiment_service.predictor.contract import Predictor, PredictorError
+from sentiment_service.predictor.model_set import ModelSet
 from sentiment_service.settings import Settings
-
-log = logging.getLogger("sentiment_service")
 
 
 class ServiceState:
-    def __init__(self, settings: Settings, predictor: Predictor):
+    def __init__(self, settings: Settings, models: ModelSet):
         self.settings = settings
-        self.predictor = predictor
-        self.load_error: str | None = None
+        self.models = models
         self._draining = False
 
     @property
     def draining(self) -> bool:
         return self._draining
 
+    @property
+    def load_error(self) -> str | None:
+        """Why a model failed to load (each that did, by name), or None."""
+        errors = self.models.load_errors
+        if not errors:
+            return None
+        if len(self.models.names) == 1:
+            return next(iter(errors.values()))
+        return "; ".join(f"model {name}: {error}" for name, error in errors.items())
+
     def load(self) -> None:
-        """Load the model; a failure is kept in load_error (so /ready says why) instead of raised."""
-        try:
-            self.predictor.load()
-            info = self.predictor.info
-            log.info("model ready", extra={"model": info.name, "model_version": info.version})
-        except PredictorError as exc:
-            self.load_error = str(exc)
-            log.error("model failed to load", extra={"error": str(exc)})
-        except Exception as exc:  # an unexpected failure must still leave /ready answering 503, not hang
-            self.load_error = f"unexpected error while loading the model: {exc!r}"
-            log.exception("model failed to load")
+        """Load every model; a failure is kept (so /ready says why) instead of raised."""
+        self.models.load()
 
     def drain(self) -> None:
         """Turn /ready to 503 so load balancers stop sending; requests that still arrive are answered."""
         self._draining = True
 
     def close(self) -> None:
-        """Finish what the predictor accepted and stop it."""
-        self.predictor.close()
+        """Finish what the predictors accepted and stop them."""
+        self.models.close()
 
 
 class ServiceApp(Flask):

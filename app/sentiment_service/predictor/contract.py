@@ -19,10 +19,17 @@ class ModelInfo:
     # The manifest's "polarity": a weight in [-1, 1] per label, polarity = sum of weight x p(label) (for
     # example "1 star" -1 ... "5 stars" +1). Empty: negative -1 and positive +1 where the model has both.
     polarity_weights: tuple[tuple[str, float], ...] = ()
+    # How the graph computes: "int8" (weights, and activations per token) or "fp32"; None where the manifest
+    # does not say.
+    precision: str | None = None
 
     @property
     def multi_label(self) -> bool:
         return self.problem_type == "multi_label_classification"
+
+    @property
+    def has_polarity(self) -> bool:
+        return self.polarity_of(dict.fromkeys(self.labels, 0.0)) is not None
 
     def polarity_of(self, scores: dict[str, float]) -> float | None:
         """The signed polarity of these scores, or None for a label set that has none."""

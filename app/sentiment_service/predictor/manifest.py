@@ -41,7 +41,21 @@ def _model_info(raw: dict) -> ModelInfo:
     return ModelInfo(name=str(raw["name"]), version=str(raw["version"]), labels=labels, max_length=int(raw["max_length"]),
                      temperature=float(raw.get("temperature", 1.0)),
                      problem_type=str(raw.get("problem_type", "single_label_classification")),
-                     polarity_weights=checked_polarity_weights(raw.get("polarity"), labels))
+                     polarity_weights=checked_polarity_weights(raw.get("polarity"), labels),
+                     precision=str(raw["precision"]) if "precision" in raw else None)
+
+
+def model_directories(models_dir: Path) -> list[Path]:
+    """The model directories (each with a manifest) in a folder of them, in name order; raises ModelLoadError.
+
+    Hidden entries are skipped: an import in progress stages its files in one (.import-*), and Kubernetes volumes
+    keep their own bookkeeping in others (..data)."""
+    if not models_dir.is_dir():
+        raise ModelLoadError(f"MODELS_DIR {models_dir} is not a directory")
+    found = sorted(d for d in models_dir.iterdir() if not d.name.startswith(".") and (d / MANIFEST_NAME).is_file())
+    if not found:
+        raise ModelLoadError(f"MODELS_DIR {models_dir} holds no model directory (a folder with a {MANIFEST_NAME})")
+    return found
 
 
 def peek_model_info(model_dir: Path) -> ModelInfo:
