@@ -25,7 +25,7 @@ def test_ruff():
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize("dockerfile", ["Dockerfile", "docs/Dockerfile.single-stage"])
+@pytest.mark.parametrize("dockerfile", ["Dockerfile", "docs/Dockerfile.single-stage", "deploy/models/Dockerfile"])
 def test_hadolint_passes_on_the_dockerfile(dockerfile):
     result = run(str(BIN / "hadolint"), dockerfile)
     assert result.returncode == 0, result.stdout

@@ -84,18 +84,24 @@ def kustomize(directory: Path) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
+def with_component(tmp_path_factory, component: str) -> list[dict]:
+    """The production overlay rendered with one of the optional components."""
+    # kustomize accepts only relative paths to other kustomizations.
+    folder = tmp_path_factory.mktemp(f"with-{component}")
+    relative = Path("../" * len(folder.parts[1:]))
+    (folder / "kustomization.yaml").write_text(yaml.safe_dump({
+        "resources": [str(relative / KUBE.relative_to("/") / "overlays" / "production")],
+        "components": [str(relative / KUBE.relative_to("/") / "components" / component)],
+    }))
+    return kustomize(folder)
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, list[dict]]:
-    """Every overlay as rendered documents, plus production with the optional prometheus-adapter component."""
+    """Every overlay as rendered documents, plus production with each optional component."""
     out = {name: kustomize(KUBE / "overlays" / name) for name in OVERLAYS}
-    # kustomize accepts only relative paths to other kustomizations.
-    with_adapter = tmp_path_factory.mktemp("with-adapter")
-    relative = Path("../" * len(with_adapter.parts[1:]))
-    (with_adapter / "kustomization.yaml").write_text(yaml.safe_dump({
-        "resources": [str(relative / KUBE.relative_to("/") / "overlays" / "production")],
-        "components": [str(relative / KUBE.relative_to("/") / "components" / "prometheus-adapter")],
-    }))
-    out["production+prometheus-adapter"] = kustomize(with_adapter)
+    for component in ("prometheus-adapter", "model-volume"):
+        out[f"production+{component}"] = with_component(tmp_path_factory, component)
     return out
 
 
@@ -270,6 +276,22 @@ def test_the_only_writable_paths_are_the_ones_the_service_writes(rendered):
     mounts = {m["mountPath"]: m for m in container(docs)["volumeMounts"]}
     assert "emptyDir" in volumes[mounts["/tmp"]["name"]]
     assert all(m.get("readOnly") for path, m in mounts.items() if path != "/tmp")
+
+
+def test_models_from_a_volume_are_copied_by_an_init_container_and_read_only_to_the_service(rendered):
+    docs = rendered["production+model-volume"]
+    env = {e["name"]: e.get("value") for e in container(docs)["env"]}
+    mounts = {m["mountPath"]: m for m in container(docs)["volumeMounts"]}
+    assert mounts[env["MODELS_DIR"]]["readOnly"] and env["DEFAULT_MODEL"] == Settings().model_dir.name
+    (init,) = pod_spec(docs)["initContainers"]
+    (target,) = [m["mountPath"] for m in init["volumeMounts"] if m["name"] == mounts[env["MODELS_DIR"]]["name"]]
+    assert init["command"][-1].rstrip("/") == target and init["image"].startswith("ghcr.io/")
+    assert init["securityContext"] == container(docs)["securityContext"]
+    volumes = {v["name"]: v for v in pod_spec(docs)["volumes"]}
+    assert "emptyDir" in volumes[mounts[env["MODELS_DIR"]]["name"]]
+    # The model image holds model directories under the folder the init container copies from.
+    model_image = (ROOT / "deploy" / "models" / "Dockerfile").read_text()
+    assert re.search(rf"^COPY .* {re.escape(init['command'][-2].rstrip('/.'))}$", model_image, re.M)
 
 
 def test_resources_are_guaranteed_whole_cpus(rendered):
