@@ -11,6 +11,7 @@ from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.micro_batcher import MicroBatcher
 from sentiment_service.predictor.observer import NullObserver
 from sentiment_service.predictor.onnx_model import Encoded
+from sentiment_service.predictor.reading import TextPlan
 
 
 class SlowModel:
@@ -22,19 +23,19 @@ class SlowModel:
         self.delay, self.batches, self.release = delay, [], threading.Event()
         self.release.set()
 
-    def encode(self, texts):
+    def plan(self, texts, long_text="document", sentences=False):
         for i, t in enumerate(texts):
             if t == "BAD":
                 raise InvalidText("bad", i)
-        return [Encoded([1] * (len(t) + 2), False) for t in texts]
+        return [TextPlan(Encoded([1] * (len(t) + 2), False)) for t in texts]
 
-    def score_encoded(self, encoded, on_call=None):
+    def score_plans(self, plans, on_call=None):
         self.release.wait()
         time.sleep(self.delay)
-        self.batches.append(len(encoded))
+        self.batches.append(len(plans))
         if on_call is not None:
-            on_call(len(encoded), len(encoded) * max(len(e.ids) for e in encoded), self.delay)
-        return [Prediction("positive", 0.75, {"negative": 0.25, "positive": 0.75}, e.truncated) for e in encoded]
+            on_call(len(plans), len(plans) * max(len(p.whole.ids) for p in plans), self.delay)
+        return [Prediction("positive", 0.75, {"negative": 0.25, "positive": 0.75}, p.whole.truncated) for p in plans]
 
 
 def make(model, max_texts=64, **overrides):

@@ -24,9 +24,14 @@ def test_batch_results_match_single_results(tiny_core):
         assert tiny_core.score([text])[0].scores == pytest.approx(together.scores, abs=1e-6)
 
 
-def test_long_text_is_truncated_and_says_so(tiny_core):
-    short, long = tiny_core.score(["good movie", "good movie " * 50])
+def test_long_text_read_as_its_first_window_is_truncated_and_says_so(tiny_core):
+    short, long = tiny_core.score(["good movie", "good movie " * 50], long_text="truncate")
     assert short.truncated is False and long.truncated is True
+
+
+def test_long_text_read_whole_is_not_truncated(tiny_core):
+    [long] = tiny_core.score(["good movie " * 50])
+    assert long.truncated is False
 
 
 def test_fixed_padding_in_tokenizer_json_is_switched_off(tiny_core):
@@ -42,7 +47,7 @@ def test_calls_stay_within_the_budget_and_every_text_is_scored_once(tiny_model_d
     for call in calls:
         assert len(call) <= 3 and (len(call) == 1 or len(call) * max(len(ids[i]) for i in call) <= 24)
     seen = []
-    predictions = core.score_encoded(core.encode(texts), on_call=lambda texts, tokens, seconds: seen.append(texts))
+    predictions = core.score_plans(core.plan(texts), on_call=lambda texts, tokens, seconds: seen.append(texts))
     assert seen == [len(call) for call in calls]
     assert [p.label for p in predictions] == [p.label for p in ScoringCore.open(tiny_model_dir).score(texts)]
 

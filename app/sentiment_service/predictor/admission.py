@@ -45,9 +45,11 @@ class CostModel:
             self.seconds_per_token += SMOOTHING * (busy_s / work - self.seconds_per_token)
 
 
-def estimated_tokens(text: str, max_length: int) -> int:
-    """A text's token count before tokenizing it: its length in characters over 4, within the model's window."""
-    return min(max_length, len(text) // CHARS_PER_TOKEN + 2)
+def estimated_tokens(text: str, max_length: int, *, whole: bool = False, sentences: bool = False) -> int:
+    """A text's token count before tokenizing it: its length in characters over 4, within the model's window
+    unless it is read whole; each sentence scored on its own reads the text once more."""
+    tokens = len(text) // CHARS_PER_TOKEN + 2
+    return (tokens if whole else min(max_length, tokens)) + (tokens if sentences else 0)
 
 
 def retry_after_s(backlog_s: float) -> int:

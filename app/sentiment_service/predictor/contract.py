@@ -45,7 +45,22 @@ class Prediction:
     label: str
     score: float
     scores: dict[str, float]
+    # True when part of the text was not read: only when a text longer than the window is read as its first window.
     truncated: bool
+    # Each sentence's own prediction, in order, when they were asked for (predict(..., sentences=True)).
+    sentences: "tuple[SentenceScore, ...] | None" = None
+    # With sentences: True when clearly positive and clearly negative sentences coexist (reading.py says how
+    # clearly); None without sentences, or for a model that has no polarity.
+    mixed: bool | None = None
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    """One sentence of a text, text[start:end] in Unicode code points, and its prediction."""
+
+    start: int
+    end: int
+    prediction: Prediction
 
 
 class Predictor(Protocol):
@@ -60,8 +75,12 @@ class Predictor(Protocol):
     def ready(self) -> bool:
         """True once load() has finished successfully."""
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
-        """Score texts as one batch, in order; raises NotReady, Overloaded, DeadlineExceeded."""
+    def predict(self, texts: list[str], *, long_text: str = "document", sentences: bool = False) -> list[Prediction]:
+        """Score texts as one batch, in order; raises NotReady, Overloaded, DeadlineExceeded.
+
+        long_text: "document" reads a text longer than the model's window whole, "truncate" its first window only.
+        sentences: also score each sentence, and say whether the text is mixed.
+        """
 
     def close(self) -> None:
         """Stop accepting work and finish what was accepted."""

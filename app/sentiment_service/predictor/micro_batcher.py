@@ -17,15 +17,19 @@ from dataclasses import dataclass, field
 
 from sentiment_service.predictor.admission import CostModel, estimated_tokens, refusal_reason, retry_after_s
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
+from sentiment_service.predictor.documents import DOCUMENT
 from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.observer import InferenceObserver
-from sentiment_service.predictor.onnx_model import Encoded
+from sentiment_service.predictor.reading import TextPlan
 from sentiment_service.predictor.scoring_core import ScoringCore
 
 
 @dataclass
 class _Job:
-    encoded: list[Encoded]
+    plans: list[TextPlan]
+    # The model inputs of its texts (a long text read whole, and each sentence asked for, is several): what the
+    # queue counts, what a call's budget holds, and what the cost model is told.
+    inputs: int
     cost_s: float
     deadline: float
     enqueued: float = field(default_factory=time.monotonic)
@@ -57,17 +61,18 @@ class MicroBatcher:
     def closed(self) -> bool:
         return self._closed
 
-    def submit(self, texts: list[str]) -> list[Prediction]:
+    def submit(self, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> list[Prediction]:
         """Tokenize, admit, queue, and wait for the predictions; raises InvalidText, Overloaded,
         DeadlineExceeded, NotReady."""
         # A first check on the texts' estimated cost refuses an overloaded worker's request before it is
-        # tokenized; the check that reserves a place in the queue uses the exact token counts.
+        # tokenized; the check that reserves a place in the queue uses the exact token counts of every input.
         max_length = self.core.info.max_length
-        self._refuse_if_overloaded(self.costs.predict_s([estimated_tokens(t, max_length) for t in texts]), len(texts))
+        estimated = [estimated_tokens(t, max_length, whole=long_text == DOCUMENT, sentences=sentences) for t in texts]
+        self._refuse_if_overloaded(self.costs.predict_s(estimated), len(texts))
         started = time.perf_counter()
-        encoded = self.core.encode(texts)
+        plans = self.core.plan(texts, long_text, sentences)
         self.observer.tokenized(time.perf_counter() - started)
-        job = self._admit(encoded)
+        job = self._admit(plans)
         if self._model_lock.acquire(blocking=False):
             try:
                 self._process(self._take_queued())
@@ -103,16 +108,17 @@ class MicroBatcher:
         raise Overloaded(f"this worker has {backlog_s:.2f}s of work waiting ({reason})",
                          retry_after_s=retry_after_s(backlog_s), reason=reason)
 
-    def _admit(self, encoded: list[Encoded]) -> _Job:
-        cost_s = self.costs.predict_s([len(e.ids) for e in encoded])
+    def _admit(self, plans: list[TextPlan]) -> _Job:
+        lengths = [len(ids) for plan in plans for ids in plan.inputs]
+        cost_s = self.costs.predict_s(lengths)
         with self._cond:
-            reason = self._refusal(cost_s, len(encoded))
+            reason = self._refusal(cost_s, len(lengths))
             if reason is not None:
                 backlog_s = self._backlog_s
             else:
-                job = _Job(encoded, cost_s, deadline=time.monotonic() + self.limits.deadline_s)
+                job = _Job(plans, len(lengths), cost_s, deadline=time.monotonic() + self.limits.deadline_s)
                 self._queue.append(job)
-                self._queued_texts += len(encoded)
+                self._queued_texts += len(lengths)
                 self._waiting_jobs += 1
                 self._backlog_s += cost_s
         if reason is not None:
@@ -150,11 +156,11 @@ class MicroBatcher:
             return jobs
 
     def _fill(self, jobs: list[_Job]) -> None:
-        count = sum(len(j.encoded) for j in jobs)
-        while self._queue and (not jobs or count + len(self._queue[0].encoded) <= self.limits.call_budget.max_texts):
+        count = sum(j.inputs for j in jobs)
+        while self._queue and (not jobs or count + self._queue[0].inputs <= self.limits.call_budget.max_texts):
             job = self._queue.popleft()
             jobs.append(job)
-            count += len(job.encoded)
+            count += job.inputs
 
     def _run(self) -> None:
         while (jobs := self._take()) is not None:
@@ -176,7 +182,7 @@ class MicroBatcher:
     def _done(self, jobs: list[_Job]) -> None:
         with self._cond:
             self._waiting_jobs -= len(jobs)
-            self._queued_texts -= sum(len(j.encoded) for j in jobs)
+            self._queued_texts -= sum(j.inputs for j in jobs)
             self._backlog_s = max(0.0, self._backlog_s - sum(j.cost_s for j in jobs))
         self.observer.backlog(self._backlog_s)
 
@@ -189,7 +195,7 @@ class MicroBatcher:
                 job.future.set_exception(DeadlineExceeded(f"waited {now - job.enqueued:.2f}s in the queue"))
             else:
                 live.append(job)
-        flat = [enc for job in live for enc in job.encoded]
+        flat = [plan for job in live for plan in job.plans]
         if not flat:
             return
         calls = {"count": 0, "padded_tokens": 0}
@@ -200,9 +206,9 @@ class MicroBatcher:
             self.observer.batch_scored(texts, seconds)
 
         cycle_started = time.perf_counter()
-        predictions = self.core.score_encoded(flat, on_call)
+        predictions = self.core.score_plans(flat, on_call)
         self.costs.observe(time.perf_counter() - cycle_started, calls["padded_tokens"], calls["count"])
         offset = 0
         for job in live:
-            job.future.set_result(predictions[offset : offset + len(job.encoded)])
-            offset += len(job.encoded)
+            job.future.set_result(predictions[offset : offset + len(job.plans)])
+            offset += len(job.plans)

@@ -8,6 +8,7 @@ import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from sentiment_service.predictor.contract import InvalidText, ModelInfo, ModelLoadError, Prediction
+from sentiment_service.predictor.documents import Framing, Tokens
 from sentiment_service.predictor.manifest import Manifest
 
 
@@ -81,6 +82,12 @@ class OnnxModel:
             raise ModelLoadError(f"{manifest.model_file} lacks inputs {sorted(missing)}: not a BERT-style export")
         self.uses_token_type_ids = "token_type_ids" in names
         self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+        # A second tokenizer that never truncates, for texts read whole (documents.py): truncation is a setting of
+        # the tokenizer object, and the first one must keep cutting at the window, exactly as before.
+        self.whole_tokenizer = Tokenizer.from_str(self.tokenizer.to_str())
+        self.whole_tokenizer.no_truncation()
+        self.whole_tokenizer.no_padding()
+        self.framing = _framing(self.tokenizer)
 
     def encode(self, texts: list[str]) -> list[Encoded]:
         """Tokenize texts; raises InvalidText with the index of a text the tokenizer cannot take."""
@@ -94,6 +101,15 @@ class OnnxModel:
                     raise InvalidText("text cannot be tokenized (invalid Unicode?)", index) from None
             raise
         return [Encoded(e.ids, bool(e.overflowing)) for e in encodings]
+
+    def tokens(self, texts: list[str]) -> list[Tokens]:
+        """Every token of each text, without special tokens, with code-point offsets; raises InvalidText."""
+        try:
+            encodings = self.whole_tokenizer.encode_batch(texts, add_special_tokens=False)
+        except Exception:
+            self.encode(texts)  # names the text the tokenizer cannot take
+            raise
+        return [Tokens(e.ids, e.offsets) for e in encodings]
 
     def probabilities(self, batch: list[list[int]]) -> np.ndarray:
         """Softmax of the temperature-scaled logits of one inference call."""
@@ -111,6 +127,13 @@ class OnnxModel:
         if self.uses_token_type_ids:
             feed["token_type_ids"] = np.zeros_like(input_ids)
         return self.session.run(["logits"], feed)[0].astype(np.float64)
+
+
+def _framing(tokenizer: Tokenizer) -> Framing:
+    """The special tokens around one text, found by tokenizing a probe with and without them."""
+    framed, bare = tokenizer.encode("a").ids, tokenizer.encode("a", add_special_tokens=False).ids
+    at = next(i for i in range(len(framed) - len(bare) + 1) if framed[i : i + len(bare)] == bare)
+    return Framing(tuple(framed[:at]), tuple(framed[at + len(bare):]))
 
 
 def to_prediction(info: ModelInfo, row: np.ndarray, truncated: bool) -> Prediction:

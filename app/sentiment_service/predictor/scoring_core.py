@@ -1,6 +1,7 @@
 """The scoring core of one model directory: texts in, calibrated predictions out, synchronously.
 
-Tokenize, split into inference calls by the call budget, run, apply the temperature, softmax. No threads, no
+Plan how each text is read (reading.py: one window, or a long text's pieces and sentences), split every input
+into inference calls by the call budget, run, apply the temperature, softmax, combine. No threads, no
 queue, no settings: every offline path (the bulk command, Spark, `evaluation/`, `training/evaluate.py`,
 `bench/ceiling.py`) calls it directly, and the service's serving wrapper (serving_predictor.py: micro-batching,
 admission control, the cache) sits on top of it. One core per model directory, so a second model is a second
@@ -15,8 +16,10 @@ import numpy as np
 
 from sentiment_service.predictor.call_budget import CallBudget, chunk_by_budget
 from sentiment_service.predictor.contract import ModelInfo, Prediction
+from sentiment_service.predictor.documents import DOCUMENT
 from sentiment_service.predictor.manifest import load_manifest
-from sentiment_service.predictor.onnx_model import Encoded, OnnxModel, to_prediction
+from sentiment_service.predictor.onnx_model import Encoded, OnnxModel
+from sentiment_service.predictor.reading import TextPlan, plan_texts
 
 # Told about every inference call: texts in it, padded token slots, seconds it took.
 CallObserver = Callable[[int, int, float], None]
@@ -42,16 +45,25 @@ class ScoringCore:
         """Tokenize; raises InvalidText with the index of a text the tokenizer cannot take."""
         return self.model.encode(texts)
 
-    def score(self, texts: list[str]) -> list[Prediction]:
-        """Predictions for texts, in order; raises InvalidText."""
-        return self.score_encoded(self.encode(texts))
+    def plan(self, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> list[TextPlan]:
+        """How each text is read (its inputs); raises InvalidText with the index of a text the tokenizer cannot take."""
+        return plan_texts(self.model, texts, long_text, sentences)
 
-    def score_encoded(self, encoded: list[Encoded], on_call: CallObserver | None = None) -> list[Prediction]:
-        """Predictions for tokenized texts, in order, in calls of similar length within the budget."""
-        predictions: list[Prediction | None] = [None] * len(encoded)
-        for chunk, probabilities in self._calls([e.ids for e in encoded], on_call):
-            for i, row in zip(chunk, probabilities):
-                predictions[i] = to_prediction(self.info, row, encoded[i].truncated)
+    def score(self, texts: list[str], *, long_text: str = DOCUMENT, sentences: bool = False) -> list[Prediction]:
+        """Predictions for texts, in order; raises InvalidText."""
+        return self.score_plans(self.plan(texts, long_text, sentences))
+
+    def score_plans(self, plans: list[TextPlan], on_call: CallObserver | None = None) -> list[Prediction]:
+        """Predictions for planned texts, in order: every input of every text in calls of similar length."""
+        inputs = [ids for plan in plans for ids in plan.inputs]
+        rows = np.zeros((len(inputs), len(self.info.labels)))
+        for chunk, probabilities in self._calls(inputs, on_call):
+            rows[chunk] = probabilities
+        predictions, offset = [], 0
+        for plan in plans:
+            count = len(plan.inputs)
+            predictions.append(plan.prediction(self.info, rows[offset : offset + count]))
+            offset += count
         return predictions
 
     def logits(self, ids: list[list[int]]) -> np.ndarray:

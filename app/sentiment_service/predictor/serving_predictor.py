@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sentiment_service.predictor.cache import PredictionCache
 from sentiment_service.predictor.contract import ModelInfo, NotReady, Prediction
+from sentiment_service.predictor.documents import DOCUMENT
 from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.manifest import peek_model_info
 from sentiment_service.predictor.micro_batcher import MicroBatcher
@@ -47,23 +48,25 @@ class ServingPredictor:
     def ready(self) -> bool:
         return self._batcher is not None and not self._batcher.closed
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
-        predictions = self._predict(texts)
+    def predict(self, texts: list[str], *, long_text: str = DOCUMENT, sentences: bool = False) -> list[Prediction]:
+        predictions = self._predict(texts, long_text, sentences)
         self._observer.predicted(predictions)
         return predictions
 
-    def _predict(self, texts: list[str]) -> list[Prediction]:
+    def _predict(self, texts: list[str], long_text: str, sentences: bool) -> list[Prediction]:
         if not self.ready:
             raise NotReady("model is not loaded")
         if self._cache is None:
-            return self._batcher.submit(texts)
-        found = [self._cache.get(t) for t in texts]
+            return self._batcher.submit(texts, long_text, sentences)
+        # The same text read another way is another answer (its first window, or with its sentences).
+        keys = [(t, long_text, sentences) for t in texts]
+        found = [self._cache.get(k) for k in keys]
         missing = [i for i, p in enumerate(found) if p is None]
         self._observer.cache_lookup(len(texts) - len(missing), len(missing))
         if missing:
-            for i, prediction in zip(missing, self._batcher.submit([texts[i] for i in missing])):
+            for i, prediction in zip(missing, self._batcher.submit([texts[i] for i in missing], long_text, sentences)):
                 found[i] = prediction
-                self._cache.put(texts[i], prediction)
+                self._cache.put(keys[i], prediction)
         return found
 
     def close(self) -> None:
