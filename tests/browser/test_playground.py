@@ -112,3 +112,39 @@ def test_with_api_keys_on_the_page_asks_for_a_key_then_scores(keyed_service, ope
     assert page.evaluate("sessionStorage.getItem('sentiment-api-key')") == API_KEY
     assert page.evaluate("localStorage.length") == 0 and page.context.cookies() == []
     assert_clean(record, keyed_service.url, 401)
+
+
+@pytest.fixture(scope="module")
+def two_model_service(tmp_path_factory, tiny_model_dir):
+    from tests.integration.gunicorn_process import gunicorn_service
+    from tests.integration.test_models import SHIPPED, shipped_model_as
+
+    tmp = tmp_path_factory.mktemp("playground-two-models")
+    shipped_model_as(tmp / "models" / "shipped")
+    (tmp / "models" / "tiny").symlink_to(tiny_model_dir)
+    with gunicorn_service(tmp, None, workers=1, MODELS_DIR=str(tmp / "models"), DEFAULT_MODEL=SHIPPED["name"]) as running:
+        yield running
+
+
+def test_with_two_models_the_picker_chooses_which_one_scores(service, two_model_service, open_page):
+    single, _ = open_page(service.url)
+    assert single.locator("#model-choice").is_hidden()  # one model: nothing to choose
+
+    page, record = open_page(two_model_service.url)
+    picker = page.locator("#model-picker")
+    assert picker.locator("option").all_inner_texts() == ["sentiment-minilm-l6 2.0.0", "tiny-test 0.0.1"]
+    assert picker.input_value() == "sentiment-minilm-l6"
+    page.locator("#text").fill("I loved it")
+    page.locator("#score").click()
+    page.locator("#single-result").wait_for(state="visible")
+    assert page.locator("#bars .name").all_inner_texts() == ["negative", "neutral", "positive"]
+
+    picker.select_option("tiny-test")
+    assert "tiny-test 0.0.1 (negative, positive)" in page.locator("#model").inner_text()
+    page.locator("#score").click()
+    page.locator("#bars .name", has_text="neutral").wait_for(state="detached")
+    expected = requests.post(f"{two_model_service.url}/explain", json={"text": "I loved it", "model": "tiny-test"},
+                             timeout=10).json()
+    assert page.locator("#bars .name").all_inner_texts() == ["negative", "positive"]
+    assert page.locator("#label").inner_text() == expected["label"]
+    assert_clean(record, two_model_service.url)

@@ -18,6 +18,7 @@ const limits = { maxChars: null, maxBatch: SAFE_CHUNK, maxWords: null };
 let apiKey = sessionStorage.getItem(KEY_STORAGE);
 let retryAfterKey = null;
 let batchRows = [];
+let service = { version: "", models: [] };  // from /version and /models
 
 const $ = (id) => document.getElementById(id);
 
@@ -31,7 +32,12 @@ class ApiFailure extends Error {
   }
 }
 
+// The model picked in the header, sent with every scoring call; none while the service serves only one.
+const pickedModel = () => ($("model-choice").hidden ? null : $("model-picker").value);
+
 async function call(path, body) {
+  const model = pickedModel();
+  if (model) body = { ...body, model };
   const headers = { "Content-Type": "application/json" };
   if (apiKey) headers.Authorization = "Bearer " + apiKey;
   let response;
@@ -401,15 +407,37 @@ async function readFile(file) {
 
 // ---- start-up ------------------------------------------------------------------------------------
 
+function describeModel() {
+  const model = service.models.find((m) => m.name === $("model-picker").value) || service.models[0];
+  if (!model) return;
+  $("model").textContent = `Model ${model.name} ${model.version} (${model.labels.join(", ")}) · service ${service.version}`;
+}
+
+function showModels(listing) {
+  service.models = listing.models;
+  const picker = $("model-picker");
+  picker.replaceChildren(...listing.models.map((m) => {
+    const option = document.createElement("option");
+    option.value = m.name;
+    option.textContent = `${m.name} ${m.version}`;
+    option.selected = m.name === listing.default;
+    return option;
+  }));
+  $("model-choice").hidden = listing.models.length < 2;
+  describeModel();
+}
+
 async function loadLimits() {
   try {
-    const [doc, version] = await Promise.all([
-      fetch("/openapi.json").then((r) => r.json()), fetch("/version").then((r) => r.json())]);
+    const [doc, version, listing] = await Promise.all([
+      fetch("/openapi.json").then((r) => r.json()), fetch("/version").then((r) => r.json()),
+      fetch("/models").then((r) => r.json())]);
     const schemas = doc.components.schemas;
     limits.maxChars = schemas.PredictRequest.properties.text.maxLength || null;
     limits.maxBatch = schemas.BatchPredictRequest.properties.texts.maxItems || SAFE_CHUNK;
     limits.maxWords = schemas.ExplainRequest ? schemas.ExplainRequest.properties.text["x-max-words"] : null;
-    $("model").textContent = `Model ${version.model.name} ${version.model.version} · service ${version.version}`;
+    service.version = version.version;
+    showModels(listing);
   } catch (err) {
     $("model").textContent = "The service did not describe itself; the limits it enforces still apply.";
   }
@@ -436,6 +464,7 @@ $("batch-form").addEventListener("submit", (event) => {
 onCtrlEnter($("text"), scoreText);
 onCtrlEnter($("batch"), () => scoreLines($("batch").value.split(/\r?\n/), "lines"));
 $("text").addEventListener("input", updateCount);
+$("model-picker").addEventListener("change", describeModel);
 $("file").addEventListener("change", () => { if ($("file").files[0]) readFile($("file").files[0]); });
 
 const card = $("batch-card");
