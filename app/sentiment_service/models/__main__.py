@@ -1,7 +1,12 @@
-"""`python -m sentiment_service.models import SRC --out DIR [--precision int8|fp32] [--probe FILE.jsonl] [--force]`.
+"""`python -m sentiment_service.models import SRC --out DIR [--precision int8|fp32] [--probe FILE.jsonl] [--force]`
+and `python -m sentiment_service.models check DIR`.
 
-Exit status: 0 written (a forced write says so), 2 refused (nothing written), 3 an architecture that cannot be
-exported or served. Needs torch and transformers (the training environment).
+import: exit status 0 written (a forced write says so), 2 refused (nothing written), 3 an architecture that cannot
+be exported or served. Needs torch and transformers (the training environment).
+
+check: what the service does to a model directory before it serves it (every hash against the manifest, then load
+and score), without starting the service: exit 0 servable, 2 not. Needs only what serving needs, so it runs in the
+image too, before a model directory is swapped in.
 """
 
 import argparse
@@ -18,6 +23,23 @@ def polarity_weights(text: str) -> dict[str, float]:
         return {label.strip(): float(weight) for label, weight in (item.rsplit("=", 1) for item in text.split(",") if item)}
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not LABEL=WEIGHT,LABEL=WEIGHT,...") from None
+
+
+def check(model_dir: Path) -> int:
+    """Load `model_dir` as the service does and score two texts with it; 0 if it can be served, 2 if not."""
+    from sentiment_service.predictor.contract import PredictorError
+    from sentiment_service.predictor.scoring_core import ScoringCore
+
+    try:
+        core = ScoringCore.open(model_dir)
+        core.score(["a quick check", "a slightly longer sentence, so that the batch has two lengths"])
+    except PredictorError as exc:
+        print(f"check failed: {exc}", file=sys.stderr)
+        return 2
+    info = core.info
+    print(json.dumps({"model_dir": str(model_dir), "name": info.name, "version": info.version, "labels": list(info.labels),
+                      "max_length": info.max_length, "precision": info.precision, "servable": True}))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,9 +59,13 @@ def main(argv: list[str] | None = None) -> int:
                          help='a weight in [-1, 1] per label for the response\'s polarity, e.g. "1 star=-1,3 stars=0,5 stars=1"')
     imports.add_argument("--max-diff", type=float, help="largest probability difference to accept against the checkpoint "
                                                         "(default 1e-4 for fp32, 0.10 for int8)")
+    checks = commands.add_parser("check", help="verify a model directory as the service would, and score with it")
+    checks.add_argument("model_dir", type=Path)
     args = parser.parse_args(argv)
 
     set_library_environment()
+    if args.command == "check":
+        return check(args.model_dir)
     from sentiment_service.models.importer import ImportRefused, ImportRequest, import_model, read_probes
     from sentiment_service.models.onnx_export import UnsupportedModel
 
