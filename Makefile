@@ -95,6 +95,8 @@ bench: venv train-venv ## start the service on loopback and print the performanc
 	# Bulk scoring (score command and Spark local mode) against the ceiling, measured again in its own run, and
 	# the peak memory of scoring a 1 GB CSV. Both runs record their figures in bench/measurements.json.
 	$(PY) -m bench.bulk --rss-csv-mb 1024 --rss-seconds 120
+	# One model against two in one service: each model's /predict throughput, and the memory per worker.
+	$(PY) -m bench.models
 
 overload: venv ## offer 1x-10x the measured capacity; print goodput, 429/503 shares and latency (a few minutes)
 	$(PY) -m bench.overload

@@ -27,8 +27,10 @@ class Request:
     texts: int
 
 
-def predict_requests(texts: list[str]) -> list[Request]:
-    return [Request("/predict", json.dumps({"text": t}).encode(), 1) for t in texts]
+def predict_requests(texts: list[str], model: str | None = None) -> list[Request]:
+    """One /predict per text; naming `model` when given (a service with several)."""
+    extra = {"model": model} if model else {}
+    return [Request("/predict", json.dumps({"text": t, **extra}).encode(), 1) for t in texts]
 
 
 def batch_requests(texts: list[str], batch_size: int) -> list[Request]:

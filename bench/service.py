@@ -45,10 +45,13 @@ def clean_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
 
 
-def ours_command(port: int, scratch: Path, *, workers: int, model_dir: Path, settings: dict[str, str] | None = None) -> Command:
+def ours_command(port: int, scratch: Path, *, workers: int, model_dir: Path | None,
+                 settings: dict[str, str] | None = None) -> Command:
     """`settings`: extra service variables for this run (e.g. INTRA_OP_THREADS), to compare configurations."""
     env = {**clean_environment(), "BIND_HOST": "127.0.0.1", "PORT": str(port), "WORKERS": str(workers),
-           "MODEL_DIR": str(model_dir), "PROMETHEUS_MULTIPROC_DIR": str(scratch / "metrics"), **(settings or {})}
+           "PROMETHEUS_MULTIPROC_DIR": str(scratch / "metrics"), **(settings or {})}
+    if model_dir is not None:  # None: the settings name MODELS_DIR instead
+        env["MODEL_DIR"] = str(model_dir)
     return Command([sys.executable, "-m", "gunicorn", "-c", "app/gunicorn_conf.py", "sentiment_service.wsgi:app"], env)
 
 

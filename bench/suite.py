@@ -35,17 +35,17 @@ class Plan:
 def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str]) -> dict:
     """Warm up, then every row one after another; RSS per worker after the warm-up and after the last row."""
     print(f"[{server.name}] ready: first worker {server.cold_start_s:.2f}s, all workers {server.all_ready_s:.2f}s")
-    _row(server, "warm-up", mixed_requests(short) + predict_requests(long[:8]), plan, plan.warmup_concurrency,
+    measure_row(server, "warm-up", mixed_requests(short) + predict_requests(long[:8]), plan, plan.warmup_concurrency,
          duration_s=plan.warmup_s)
     rss_after_warmup = server.worker_rss_mb()
-    predict = [_row(server, f"/predict c={c}", predict_requests(short), plan, c) for c in plan.predict_concurrency]
-    batch = [{"batch_size": size, **_row(server, f"/batch-predict batch={size}", batch_requests(short, size), plan,
+    predict = [measure_row(server, f"/predict c={c}", predict_requests(short), plan, c) for c in plan.predict_concurrency]
+    batch = [{"batch_size": size, **measure_row(server, f"/batch-predict batch={size}", batch_requests(short, size), plan,
                                          clients, client="python")}
              for size, clients in plan.batch_rows]
-    long_row = _row(server, f"/predict long c={plan.long_concurrency}", predict_requests(long), plan, plan.long_concurrency)
+    long_row = measure_row(server, f"/predict long c={plan.long_concurrency}", predict_requests(long), plan, plan.long_concurrency)
     # The heaviest requests the defaults admit, for the peak memory of a worker (what a memory limit must hold).
     size, clients = plan.long_batch
-    long_batch = {"batch_size": size, **_row(server, f"/batch-predict long batch={size}", batch_requests(long, size),
+    long_batch = {"batch_size": size, **measure_row(server, f"/batch-predict long batch={size}", batch_requests(long, size),
                                              plan, clients, client="python")}
     return {
         "cold_start_s": server.cold_start_s,
@@ -61,8 +61,9 @@ def measure_server(server: RunningServer, plan: Plan, short: list[str], long: li
     }
 
 
-def _row(server: RunningServer, label: str, requests: list[Request], plan: Plan, concurrency: int,
-         duration_s: float | None = None, client: str | None = None) -> dict:
+def measure_row(server: RunningServer, label: str, requests: list[Request], plan: Plan, concurrency: int,
+                duration_s: float | None = None, client: str | None = None) -> dict:
+    """One row: `requests` cycled by `concurrency` clients for the plan's duration, printed and summarised."""
     duration_s = duration_s or plan.duration_s
     uniform = len({(r.path, r.texts) for r in requests}) == 1
     if (client or plan.client) == "wrk" and uniform:
