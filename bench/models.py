@@ -98,7 +98,7 @@ def main() -> int:
             two = measure(server, plan, short, [None, SECOND_MODEL])
     measured = figures(one, two, args.workers)
     print()
-    for key, figure in measured.items():
+    for figure in measured.values():
         print(f"{figure.what:<100} {figure.value:10.1f} {figure.unit}")
     if args.quick or args.model_dir != repo.MODEL_DIR or args.workers != 2:
         print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults is")
