@@ -6,8 +6,12 @@ import time
 
 import pytest
 
-from sentiment_service.predictor.admission import CostModel, refusal_reason, retry_after_s
+from sentiment_service.predictor.admission import CostModel, WaitingRequests, refusal_reason, retry_after_s
+from sentiment_service.predictor.call_budget import CallBudget
 from sentiment_service.predictor.contract import Overloaded
+from sentiment_service.predictor.limits import ServingLimits
+from sentiment_service.predictor.micro_batcher import MicroBatcher
+from sentiment_service.predictor.observer import NullObserver
 from tests.predictor.test_micro_batcher import SlowModel, make
 
 
@@ -84,3 +88,44 @@ def test_batcher_keeps_request_threads_free():
     assert refused.value.reason == "threads"
     model.release.set()
     batcher.close()
+
+
+def test_the_thread_reserve_counts_every_models_waiting_requests():
+    assert refusal_reason(**{**IDLE, "waiting_requests": 1, "worker_waiting_requests": 4}) == "threads"
+    assert refusal_reason(**{**IDLE, "waiting_requests": 1, "worker_waiting_requests": 3}) is None
+    # A model with nothing waiting still admits: the reserve gives way by at most one request per model.
+    assert refusal_reason(**{**IDLE, "waiting_requests": 0, "worker_waiting_requests": 4}) is None
+
+
+def wait_for(condition, timeout_s=10.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the state was never reached"
+        time.sleep(0.01)
+
+
+def test_two_models_batchers_share_one_worker_thread_reserve():
+    shared = WaitingRequests()
+    limits = ServingLimits(call_budget=CallBudget(64, 10_000), max_queued_texts=100, deadline_s=5.0, max_waiting_requests=3)
+    first, second = SlowModel(), SlowModel()
+    batchers = [MicroBatcher(model, limits, NullObserver(), shared) for model in (first, second)]
+    for model in (first, second):
+        model.release.clear()
+    for batcher in batchers:
+        batcher.start()
+    blocked = [threading.Thread(target=submit_quietly, args=(batchers[0], [f"t{i}"]), daemon=True) for i in range(2)]
+    blocked.append(threading.Thread(target=submit_quietly, args=(batchers[1], ["other model"]), daemon=True))
+    for thread in blocked:
+        thread.start()
+    wait_for(lambda: shared.count == 3)
+    # The second model has one request waiting, below its limit of 3; the worker's three are not.
+    with pytest.raises(Overloaded) as refused:
+        batchers[1].submit(["one too many"])
+    assert refused.value.reason == "threads"
+    for model in (first, second):
+        model.release.set()
+    for thread in blocked:
+        thread.join(5)
+    assert shared.count == 0
+    for batcher in batchers:
+        batcher.close()

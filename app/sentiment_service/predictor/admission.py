@@ -57,12 +57,33 @@ def retry_after_s(backlog_s: float) -> int:
     return max(1, math.ceil(backlog_s))
 
 
+class WaitingRequests:
+    """Requests waiting on any model's batcher in one worker: each holds a request thread. With several models
+    (MODELS_DIR) their batchers share this count, so together they leave the worker its reserve of threads."""
+
+    def __init__(self):
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def add(self, requests: int) -> None:
+        with self._lock:
+            self._count += requests
+
+
 def refusal_reason(*, backlog_s: float, cost_s: float, deadline_s: float, waiting_requests: int,
-                   max_waiting_requests: int, queued_texts: int, texts: int, max_queued_texts: int) -> str | None:
-    """Why a job must be refused now, or None to admit it. An idle worker admits anything."""
+                   max_waiting_requests: int, queued_texts: int, texts: int, max_queued_texts: int,
+                   worker_waiting_requests: int | None = None) -> str | None:
+    """Why a job must be refused now, or None to admit it. An idle model admits anything.
+
+    `waiting_requests` are this model's; `worker_waiting_requests` every model's in the worker (the same number
+    when it serves one), which the thread reserve is counted against."""
     if waiting_requests == 0:
         return None
-    if waiting_requests >= max_waiting_requests:
+    if (waiting_requests if worker_waiting_requests is None else worker_waiting_requests) >= max_waiting_requests:
         return "threads"  # keep request threads free to answer probes and refusals at once
     if queued_texts + texts > max_queued_texts:
         return "queue_texts"

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
-from sentiment_service.predictor.admission import CostModel, estimated_tokens, refusal_reason, retry_after_s
+from sentiment_service.predictor.admission import CostModel, WaitingRequests, estimated_tokens, refusal_reason, retry_after_s
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
 from sentiment_service.predictor.documents import DOCUMENT
 from sentiment_service.predictor.limits import ServingLimits
@@ -37,7 +37,8 @@ class _Job:
 
 
 class MicroBatcher:
-    def __init__(self, core: ScoringCore, limits: ServingLimits, observer: InferenceObserver):
+    def __init__(self, core: ScoringCore, limits: ServingLimits, observer: InferenceObserver,
+                 worker_waiting: WaitingRequests | None = None):
         self.core = core
         self.limits = limits
         self.observer = observer
@@ -47,6 +48,8 @@ class MicroBatcher:
         self._queued_texts = 0
         # Jobs queued or being scored, and their predicted seconds: the backlog a new job waits behind.
         self._waiting_jobs = 0
+        # The same count summed over every model's batcher in this worker (shared when there are several).
+        self._worker_waiting = worker_waiting or WaitingRequests()
         self._backlog_s = 0.0
         self._closed = False
         self._cond = threading.Condition()
@@ -95,6 +98,7 @@ class MicroBatcher:
             raise NotReady("worker is shutting down")
         return refusal_reason(backlog_s=self._backlog_s, cost_s=cost_s, deadline_s=self.limits.deadline_s,
                               waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
+                              worker_waiting_requests=self._worker_waiting.count,
                               queued_texts=self._queued_texts, texts=texts, max_queued_texts=self.limits.max_queued_texts)
 
     def _refuse_if_overloaded(self, cost_s: float, texts: int) -> None:
@@ -120,6 +124,7 @@ class MicroBatcher:
                 self._queue.append(job)
                 self._queued_texts += len(lengths)
                 self._waiting_jobs += 1
+                self._worker_waiting.add(1)
                 self._backlog_s += cost_s
         if reason is not None:
             self._refused(reason, backlog_s)
@@ -182,6 +187,7 @@ class MicroBatcher:
     def _done(self, jobs: list[_Job]) -> None:
         with self._cond:
             self._waiting_jobs -= len(jobs)
+            self._worker_waiting.add(-len(jobs))
             self._queued_texts -= sum(j.inputs for j in jobs)
             self._backlog_s = max(0.0, self._backlog_s - sum(j.cost_s for j in jobs))
         self.observer.backlog(self._backlog_s)

@@ -6,6 +6,7 @@ per model.
 
 from pathlib import Path
 
+from sentiment_service.predictor.admission import WaitingRequests
 from sentiment_service.predictor.cache import PredictionCache
 from sentiment_service.predictor.contract import ModelInfo, NotReady, Prediction
 from sentiment_service.predictor.documents import DOCUMENT
@@ -20,8 +21,12 @@ WARM_UP_TEXTS = ["warm-up", "a slightly longer warm-up sentence, so that a secon
 
 class ServingPredictor:
     def __init__(self, model_dir: Path, limits: ServingLimits | None = None, *, intra_op_threads: int = 1,
-                 cache_size: int = 0, observer: InferenceObserver | None = None):
+                 cache_size: int = 0, observer: InferenceObserver | None = None,
+                 worker_waiting: WaitingRequests | None = None):
+        """`worker_waiting`: shared by every model's predictor in the worker, so together they keep its thread
+        reserve (admission.py)."""
         self.model_dir = model_dir
+        self._worker_waiting = worker_waiting
         self.limits = limits or ServingLimits()
         self._intra_op_threads = intra_op_threads
         self._observer = observer or NullObserver()
@@ -40,7 +45,7 @@ class ServingPredictor:
         core = ScoringCore.open(self.model_dir, budget=self.limits.call_budget, intra_op_threads=self._intra_op_threads)
         self.info = core.info
         core.score(WARM_UP_TEXTS)
-        self._batcher = MicroBatcher(core, self.limits, self._observer)
+        self._batcher = MicroBatcher(core, self.limits, self._observer, self._worker_waiting)
         self._batcher.start()
         self._observer.model_loaded(self.info)
 
