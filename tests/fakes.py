@@ -1,7 +1,11 @@
 """A fake predictor for HTTP unit tests: instant, deterministic, three labels as the product has, and able to fail
 on demand."""
 
-from sentiment_service.predictor.contract import ModelInfo, Prediction
+from dataclasses import replace
+
+from sentiment_service.predictor.contract import ModelInfo, Prediction, SentenceScore
+from sentiment_service.predictor.segmenter import sentence_spans
+from sentiment_service.predictor.sentences import mixed
 
 INFO = ModelInfo("fake-model", "9.9.9", ("negative", "neutral", "positive"), 32)
 
@@ -24,6 +28,7 @@ class FakePredictor:
         self.load_error = load_error
         self.answer = answer
         self.calls: list[list[str]] = []
+        self.readings: list[tuple[str, bool]] = []  # (long_text, sentences) of each call
         self._ready = False
 
     def load(self) -> None:
@@ -35,11 +40,17 @@ class FakePredictor:
     def ready(self) -> bool:
         return self._ready
 
-    def predict(self, texts: list[str]) -> list[Prediction]:
+    def predict(self, texts: list[str], *, long_text: str = "document", sentences: bool = False) -> list[Prediction]:
         self.calls.append(list(texts))
+        self.readings.append((long_text, sentences))
         if self.fail_with:
             raise self.fail_with
-        return [self.answer or word_scores(t) for t in texts]
+        predictions = [self.answer or word_scores(t) for t in texts]
+        if not sentences:
+            return predictions
+        # The real segmenter (a pure function), each sentence scored by its words as the fake scores a text.
+        scored = [[SentenceScore(s.start, s.end, word_scores(t[s.start:s.end])) for s in sentence_spans(t)] for t in texts]
+        return [replace(p, sentences=tuple(s), mixed=mixed(INFO, s)) for p, s in zip(predictions, scored)]
 
     def close(self) -> None:
         self._ready = False

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     cache_size: int = Field(0, ge=0, le=10_000_000)
     # "binary": answer negative/positive only, renormalised over the two, as two-label clients expect.
     response_labels: Literal["all", "binary"] = "all"
+    # How a text longer than the model's window is read unless a request says ("long_text"): "document", whole
+    # (its sentences packed into windows and combined), or "truncate", its first window only, as 1.0 did.
+    long_texts: Literal["document", "truncate"] = "document"
 
     # Limits and backpressure
     max_body_bytes: int = Field(1_000_000, ge=1024)

@@ -9,8 +9,8 @@ import pytest
 from evaluation.data import IMDB_TRAIN
 from sentiment_service.predictor.contract import ModelInfo, Prediction, SentenceScore
 from sentiment_service.predictor.onnx_model import to_prediction
-from sentiment_service.predictor.reading import mixed
 from sentiment_service.predictor.scoring_core import ScoringCore
+from sentiment_service.predictor.sentences import mixed
 from sentiment_service.settings import DEFAULT_MODEL_DIR
 
 HOTEL = ("The lobby was bright and the doorman smiled at us. " * 30

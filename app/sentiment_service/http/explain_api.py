@@ -18,7 +18,7 @@ def explain_blueprint(state: ServiceState) -> Blueprint:
         body = read_json(request, settings.max_body_bytes)
         text, words = parse_explain(body, settings.max_text_chars, settings.explain_max_words)
         predictor = state.models.select(requested_model(body))
-        explanation = explain_text(predictor, text, words)
+        explanation = explain_text(predictor, text, words, long_text=settings.long_texts)
         body = {
             **prediction_body(explanation.prediction, predictor.info, settings.response_labels),
             "words": [{"word": w.span.word, "start": w.span.start, "end": w.span.end, "contributions": w.contributions}

@@ -7,6 +7,7 @@ from flask import jsonify
 from sentiment_service.http.request_log import ScoredResponse
 from sentiment_service.predictor.contract import ModelInfo, Prediction
 from sentiment_service.predictor.labels import BINARY, as_binary
+from sentiment_service.predictor.sentences import sentence_fields
 
 
 def model_ref(info: ModelInfo) -> dict:
@@ -29,7 +30,12 @@ def prediction_body(prediction: Prediction, info: ModelInfo, response_labels: st
     body = {"label": prediction.label, "score": prediction.score, "scores": prediction.scores}
     if (polarity := info.polarity_of(prediction.scores)) is not None:
         body["polarity"] = polarity
-    return {**body, "truncated": prediction.truncated, "model": model_ref(info)}
+    body = {**body, "truncated": prediction.truncated, "model": model_ref(info)}
+    if prediction.sentences is not None:
+        body["sentences"] = [sentence_fields(s, info) for s in prediction.sentences]
+        if prediction.mixed is not None:
+            body["mixed"] = prediction.mixed
+    return body
 
 
 def scored_response(body: dict, texts: list[str], info: ModelInfo) -> ScoredResponse:

@@ -8,7 +8,7 @@ from sentiment_service.http.body import read_json
 from sentiment_service.http.errors import ApiError
 from sentiment_service.http.openapi import openapi_document
 from sentiment_service.http.responses import model_description, model_ref, prediction_body, scored_response
-from sentiment_service.http.schemas import parse_batch, parse_predict, requested_model
+from sentiment_service.http.schemas import parse_batch, parse_predict, requested_model, requested_reading
 from sentiment_service.http.state import ServiceState
 
 
@@ -25,7 +25,8 @@ def api_blueprint(state: ServiceState) -> Blueprint:
         body = read_json(request, settings.max_body_bytes)
         text = parse_predict(body, settings.max_text_chars)
         predictor = models.select(requested_model(body))
-        [prediction] = predictor.predict([text])
+        long_text, sentences = requested_reading(body, settings.long_texts)
+        [prediction] = predictor.predict([text], long_text=long_text, sentences=sentences)
         return scored_response(prediction_body(prediction, predictor.info, settings.response_labels), [text],
                                predictor.info)
 
@@ -34,7 +35,8 @@ def api_blueprint(state: ServiceState) -> Blueprint:
         body = read_json(request, settings.max_body_bytes)
         texts = parse_batch(body, settings.max_text_chars, settings.max_batch_texts)
         predictor = models.select(requested_model(body))
-        predictions = predictor.predict(texts)
+        long_text, sentences = requested_reading(body, settings.long_texts)
+        predictions = predictor.predict(texts, long_text=long_text, sentences=sentences)
         info = predictor.info
         return scored_response({"predictions": [prediction_body(p, info, settings.response_labels) for p in predictions]},
                                texts, info)

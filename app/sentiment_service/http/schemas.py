@@ -1,8 +1,8 @@
 """Request and response shapes. The same models validate requests and generate /openapi.json."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
 from sentiment_service.http.errors import ApiError
 from sentiment_service.predictor.explain import WordSpan, find_words
@@ -17,13 +17,23 @@ class ModelChoice(BaseModel):
                                                       "DEFAULT_MODEL, or the only model, when absent")
 
 
-class PredictRequest(ModelChoice):
+class ReadingChoice(ModelChoice):
+    """How /predict and /batch-predict read their texts; requested_reading() reads it."""
+
+    long_text: Literal["document", "truncate"] | None = Field(
+        None, description="a text longer than the model's window: `document` reads it whole (its sentences packed "
+                          "into windows, combined), `truncate` its first window only; LONG_TEXTS when absent")
+    sentences: StrictBool = Field(False, description="also answer each sentence's prediction (and `mixed`); every "
+                                                     "sentence is scored on its own, so it costs about twice the tokens")
+
+
+class PredictRequest(ReadingChoice):
     # minLength/pattern are documented for clients; _check_text enforces them with specific error codes.
     text: StrictStr = Field(description="English text to score; must contain a non-space character",
                             json_schema_extra={"minLength": 1, "pattern": r"\S"})
 
 
-class BatchPredictRequest(ModelChoice):
+class BatchPredictRequest(ReadingChoice):
     texts: list[Annotated[StrictStr, Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})]] = Field(
         min_length=1, description="texts to score together, answered in order")
 
@@ -38,6 +48,14 @@ class ModelRef(BaseModel):
     version: str
 
 
+class SentenceOut(BaseModel):
+    start: int = Field(ge=0, description="offset of the sentence's first character in the text (Unicode code points)")
+    end: int = Field(ge=0, description="offset just past its last character: text[start:end] is the sentence")
+    label: str
+    scores: dict[str, float] = Field(description="probability of every label, the sentence scored on its own")
+    polarity: float | None = Field(None, ge=-1, le=1, description="as the document's, for this sentence")
+
+
 class PredictionOut(BaseModel):
     label: str = Field(description="the most probable label: negative, neutral or positive (negative or positive "
                                    "only with RESPONSE_LABELS=binary)")
@@ -46,8 +64,13 @@ class PredictionOut(BaseModel):
     polarity: float | None = Field(None, ge=-1, le=1, description="a signed score in [-1, 1], near 0 for neutral text: "
                                    "p(positive) - p(negative), or the weights of the manifest's `polarity`; present only "
                                    "for a model that defines one")
-    truncated: bool = Field(description="true when the text was cut to the model's token window")
+    truncated: bool = Field(description="true when part of the text was not read: a text longer than the model's "
+                                        "token window, read with long_text `truncate`")
     model: ModelRef
+    sentences: list[SentenceOut] | None = Field(None, description="with `sentences: true`: each sentence, in order")
+    mixed: bool | None = Field(None, description="with `sentences: true`: whether clearly positive and clearly negative "
+                                                 "sentences coexist (a sentence polarity of at least +0.5 and one of at "
+                                                 "most -0.5); present only for a model that defines polarity")
 
 
 class BatchPredictResponse(BaseModel):
@@ -144,6 +167,11 @@ def _check_text(text: str, max_chars: int, index: int | None) -> None:
 def requested_model(body: object) -> str | None:
     """The "model" of a body that a parse_* function accepted (so a dict whose "model" is a string or absent)."""
     return body.get("model")
+
+
+def requested_reading(body: object, long_texts: str) -> tuple[str, bool]:
+    """(long_text, sentences) of a body that parse_predict or parse_batch accepted; LONG_TEXTS where it names none."""
+    return body.get("long_text") or long_texts, body.get("sentences", False)
 
 
 def parse_predict(body: object, max_chars: int) -> str:

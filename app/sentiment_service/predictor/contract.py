@@ -3,6 +3,11 @@
 from dataclasses import dataclass
 from typing import Protocol
 
+# How a text longer than the model's window is read: whole, as a document (the default), or its first window only.
+DOCUMENT = "document"
+TRUNCATE = "truncate"
+LONG_TEXT_MODES = (DOCUMENT, TRUNCATE)
+
 
 @dataclass(frozen=True)
 class ModelInfo:

@@ -15,12 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sentiment_service.predictor.contract import DOCUMENT, LONG_TEXT_MODES, TRUNCATE
 from sentiment_service.predictor.segmenter import SentenceSpan
 
-DOCUMENT = "document"
-TRUNCATE = "truncate"
-# How a text longer than the window is read: whole (the default) or its first window only.
-LONG_TEXT_MODES = (DOCUMENT, TRUNCATE)
+__all__ = ["DOCUMENT", "LONG_TEXT_MODES", "TRUNCATE", "Framing", "Piece", "Tokens", "combine", "first_window", "packed",
+           "sentence_pieces"]
 
 
 @dataclass(frozen=True)

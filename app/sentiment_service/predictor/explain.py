@@ -10,7 +10,7 @@ word pushed towards the label. Every label of the model is reported, whatever th
 import re
 from dataclasses import dataclass
 
-from sentiment_service.predictor.contract import Prediction, Predictor
+from sentiment_service.predictor.contract import DOCUMENT, Prediction, Predictor
 
 # Runs of letters, digits or underscores in any script, with inner apostrophes kept ("don't", "l'été").
 # Punctuation, whitespace and emoji separate words and are never removed on their own.
@@ -49,13 +49,14 @@ def without(text: str, span: WordSpan) -> str:
     return text[: span.start] + text[span.end :]
 
 
-def explain(predictor: Predictor, text: str, words: list[WordSpan] | None = None) -> Explanation:
-    """Score a text and each of its one-word-removed variants in one predict() call.
+def explain(predictor: Predictor, text: str, words: list[WordSpan] | None = None, *,
+            long_text: str = DOCUMENT) -> Explanation:
+    """Score a text and each of its one-word-removed variants in one predict() call, each read as long_text says.
 
     Raises what predictor.predict raises (NotReady, Overloaded, DeadlineExceeded, InvalidText).
     """
     spans = find_words(text) if words is None else words
-    full, *variants = predictor.predict([text, *(without(text, span) for span in spans)])
+    full, *variants = predictor.predict([text, *(without(text, span) for span in spans)], long_text=long_text)
     return Explanation(full, [
         WordContribution(span, {label: p - variant.scores[label] for label, p in full.scores.items()})
         for span, variant in zip(spans, variants)

@@ -11,15 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sentiment_service.predictor.contract import ModelInfo, Prediction, SentenceScore
-from sentiment_service.predictor.documents import DOCUMENT, Piece, combine, first_window, packed, sentence_pieces
+from sentiment_service.predictor.contract import DOCUMENT, ModelInfo, Prediction, SentenceScore
+from sentiment_service.predictor.documents import Piece, combine, first_window, packed, sentence_pieces
 from sentiment_service.predictor.onnx_model import Encoded, OnnxModel, to_prediction
 from sentiment_service.predictor.segmenter import sentence_spans
-
-# A sentence is clearly positive at a polarity of at least this, clearly negative at its negative; a text is
-# mixed when it has both. At 0.5 a sentence's own label is that side with p(side) of about 0.7 or more:
-# "the pool was lovely" and "the manager refused a refund", not a lukewarm aside.
-CLEAR_POLARITY = 0.5
+from sentiment_service.predictor.sentences import mixed
 
 
 @dataclass(frozen=True)
@@ -53,14 +49,6 @@ class TextPlan:
                 info, combine(sentence_rows, [p.weight for p in sentence]), truncated=False)))
         return Prediction(document.label, document.score, document.scores, document.truncated,
                           sentences=tuple(scored), mixed=mixed(info, scored))
-
-
-def mixed(info: ModelInfo, sentences: list[SentenceScore]) -> bool | None:
-    """Whether clearly positive and clearly negative sentences coexist; None for a model without polarity."""
-    polarities = [info.polarity_of(s.prediction.scores) for s in sentences]
-    if not polarities or polarities[0] is None:
-        return None
-    return max(polarities) >= CLEAR_POLARITY and min(polarities) <= -CLEAR_POLARITY
 
 
 def plan_texts(model: OnnxModel, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> list[TextPlan]:
