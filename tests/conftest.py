@@ -30,6 +30,7 @@ SUITE_MARKERS = {
     "tests/bulk/test_packaging.py": ("integration",),
     "tests/model/": ("slow",),
     "tests/models/": ("integration", "slow"),
+    "tests/tune/test_tune.py": ("integration", "slow"),
     "tests/test_dependencies.py": ("integration",),
     "tests/test_repository.py": ("system",),
 }

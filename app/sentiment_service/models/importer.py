@@ -63,7 +63,8 @@ def _load(source: str):
     return config, tokenizer, model
 
 
-def _max_length(config, tokenizer, asked: int | None) -> int:
+def max_length_of(config, tokenizer, asked: int | None) -> int:
+    """Tokens per text the model takes: `asked` (default 512), within the tokenizer's and the positions' limits."""
     limits = [asked or DEFAULT_MAX_LENGTH]
     if 0 < tokenizer.model_max_length < 1_000_000:
         limits.append(int(tokenizer.model_max_length))
@@ -94,7 +95,7 @@ def import_model(request: ImportRequest) -> dict:
     problem_type = config.problem_type or "single_label_classification"
     if problem_type not in PROBLEM_TYPES:
         raise ImportRefused(f"problem type {problem_type!r} is not a classification the service serves ({', '.join(PROBLEM_TYPES)})")
-    labels, max_length = _labels(config), _max_length(config, tokenizer, request.max_length)
+    labels, max_length = _labels(config), max_length_of(config, tokenizer, request.max_length)
     try:
         checked_polarity_weights(request.polarity, tuple(labels))
     except ValueError as exc:

@@ -1,0 +1,67 @@
+"""The fine-tuned checkpoint to a model directory, through model import's own export, quantization and verification.
+
+The checkpoint is imported (sentiment_service.models.importer: ONNX, int8 per token, checked against the checkpoint
+on the built-in probes and the first evaluation texts) into a staging directory beside the output. The imported
+model is then scored on the evaluation rows as the service scores them, and the manifest gains what the fine-tune
+was and measured ("tuning", "metrics"), with MODEL_CARD.md beside it. Only then is the staging directory renamed to
+the output, so an output either does not exist or is complete.
+"""
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sentiment_service.models.importer import ImportRefused, ImportRequest, import_model
+from sentiment_service.predictor.manifest import MANIFEST_NAME, write_manifest
+from sentiment_service.tune.card import model_card
+from sentiment_service.tune.labelled import LabelledText
+from sentiment_service.tune.metrics import directory_predictions, evaluate_rows
+
+CARD_NAME = "MODEL_CARD.md"
+# Evaluation texts added to the verification probes: the new domain's own texts, where the tuned model must hold.
+DOMAIN_PROBES = 50
+
+
+class OutputExists(Exception):
+    """The output directory appeared while the run was going; nothing was written to it."""
+
+
+def package(checkpoint: Path, out: Path, name: str, version: str, max_length: int, evaluation: list[LabelledText],
+            tuning: dict, before: dict, threads: int, log: Callable[[str], None], max_diff: float | None = None) -> dict:
+    """Write the model directory `out` and return its manifest; raises ImportRefused or OutputExists."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".tune-", dir=out.parent) as tmp:
+        staged = Path(tmp) / out.name
+        log("exporting to ONNX, quantizing (int8, per token) and verifying against the checkpoint")
+        manifest = import_model(ImportRequest(str(checkpoint), staged, "int8", [r.text for r in evaluation[:DOMAIN_PROBES]],
+                                              name=name, version=version, max_length=max_length, max_abs_diff=max_diff))
+        labels = list(manifest["labels"])
+        log(f"verified: {_verified(manifest['verification'])}; scoring {len(evaluation)} evaluation rows with the new model")
+        after = evaluate_rows(evaluation, directory_predictions(staged, [r.text for r in evaluation], threads), labels)
+        fields = {key: value for key, value in manifest.items() if key not in ("model_file", "tokenizer_file", "files")}
+        fields["source"] = {**fields["source"], "checkpoint": "fine-tuned by python -m sentiment_service.tune"}
+        fields["tuning"] = tuning
+        fields["metrics"] = {"evaluation": {"rows": len(evaluation), "split": tuning["evaluation"]["split"],
+                                            "before": before, "after": after}}
+        manifest = write_manifest(staged, fields, manifest["model_file"], manifest["tokenizer_file"])
+        (staged / CARD_NAME).write_text(model_card(manifest), encoding="utf-8")
+        if out.exists():
+            raise OutputExists(f"{out} appeared while the run was going: nothing was written to it "
+                               f"(the trained checkpoint is kept in {checkpoint.parent})")
+        staged.rename(out)
+    return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+
+
+def _verified(report: dict) -> str:
+    return (f"top label agrees on {report['top_label_agreement']:.1%} of {report['probes']} probes, largest probability "
+            f"difference {report['max_abs_probability_diff']:.3f}, batch invariance {report['batch_invariance_max_abs_diff']:.1e}")
+
+
+def remove_work(work: Path) -> None:
+    """The checkpoints are no longer needed once the model directory exists (they are hundreds of MB)."""
+    shutil.rmtree(work, ignore_errors=True)
+
+
+__all__ = ["ImportRefused", "OutputExists", "package", "remove_work"]
