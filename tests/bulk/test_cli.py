@@ -44,12 +44,21 @@ def test_every_input_column_is_kept_and_results_added(tmp_path, tiny_model_dir, 
         assert row["label"] == prediction.label and row["error"] in (None, "")
         assert row["p_positive"] == pytest.approx(prediction.scores["positive"], abs=1e-6)
         assert row["score"] == pytest.approx(prediction.score, abs=1e-6)
-    assert rows[4]["truncated"] is True
+    assert rows[4]["truncated"] is False  # longer than the tiny model's window, and read whole
     assert [rows[i]["error"] for i in (2, 3, 5)] == ["empty_text", "missing_text", "text_too_long"]
     assert all(rows[i]["label"] in (None, "") for i in (2, 3, 5))
-    assert (summary.rows, summary.scored, summary.truncated) == (6, 3, 1)
+    assert (summary.rows, summary.scored, summary.truncated) == (6, 3, 0)
     assert summary.errors == {"empty_text": 1, "missing_text": 1, "text_too_long": 1}
     assert leftovers(tmp_path) == []
+
+
+def test_long_text_truncate_reads_the_first_window_and_counts_it(tmp_path, tiny_model_dir, tiny_predictor):
+    source = write_rows(tmp_path / "in.jsonl", ROWS)
+    summary = score_file(job(source, tmp_path / "out.jsonl", tiny_model_dir, long_text="truncate"))
+    rows = read_rows(tmp_path / "out.jsonl")
+    [expected] = tiny_predictor.predict(["good " * 40], long_text="truncate")
+    assert rows[4]["truncated"] is True and rows[4]["p_positive"] == expected.scores["positive"]
+    assert summary.truncated == 1 and "sentences" not in rows[0]
 
 
 def test_many_chunks_on_two_workers_come_back_in_order(tmp_path, tiny_model_dir, tiny_predictor):

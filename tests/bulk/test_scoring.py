@@ -1,5 +1,7 @@
 """The scoring step both bulk paths share: the service's predictions for good texts, an error code for the rest."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -31,11 +33,29 @@ def test_values_the_service_refuses_get_an_error_and_never_stop_the_rest(tiny_co
     assert scored.error_counts() == {"missing_text": 2, "empty_text": 2, "not_a_string": 1, "text_too_long": 1, "invalid_text": 1}
 
 
-def test_texts_over_the_token_window_are_scored_on_its_first_tokens(tiny_core):
-    long_text = "good " * 100  # the tiny model's window is 16 tokens
-    scored = score_values(tiny_core, [long_text, "good"])
-    assert scored.truncated == [True, False]
-    assert scored.errors == [None, None] and scored.labels == ["positive", "positive"]
+def test_texts_over_the_token_window_are_read_whole_or_on_their_first_tokens(tiny_core):
+    long_text = "good " * 100 + "awful awful. " * 30  # the tiny model's window is 16 tokens
+    whole = score_values(tiny_core, [long_text, "good"])
+    first = score_values(tiny_core, [long_text, "good"], long_text="truncate")
+    assert whole.truncated == [False, False] and first.truncated == [True, False]
+    assert whole.errors == first.errors == [None, None]
+    assert whole.probabilities.tolist() == [[p.scores[label] for label in tiny_core.info.labels]
+                                            for p in tiny_core.score([long_text, "good"])]
+    assert first.probabilities[0, 0] < whole.probabilities[0, 0]  # the awful end was read
+    assert whole.probabilities[1].tolist() == first.probabilities[1].tolist()
+
+
+def test_sentences_column_holds_what_predict_answers_and_mixed(tiny_core):
+    text = "good good film. awful, boring. the movie"
+    scored = score_values(tiny_core, [text, None], sentences=True)
+    [prediction] = tiny_core.score([text], sentences=True)
+    sentences = json.loads(scored.sentences[0])
+    assert [text[s["start"]:s["end"]] for s in sentences] == ["good good film.", "awful, boring.", "the movie"]
+    assert [s["label"] for s in sentences] == [s.prediction.label for s in prediction.sentences]
+    assert sentences[0]["scores"] == prediction.sentences[0].prediction.scores
+    assert scored.mixed == [True, None] and scored.sentences[1] is None
+    columns = ResultColumns(tiny_core.info.labels, with_sentences=True)
+    assert [name for name, _ in columns.typed()][-2:] == ["sentences", "mixed"]
 
 
 def test_an_all_bad_chunk_never_calls_the_model(tiny_core):

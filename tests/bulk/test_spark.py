@@ -141,3 +141,23 @@ def test_throughput_on_20k_rows_is_printed(spark, capsys):
     with capsys.disabled():
         print(f"\n[spark local[2]] 20,000 SST-2 texts in {elapsed:.1f} s: {20_000 / elapsed:,.0f} texts/s "
               f"(load average {os.getloadavg()[0]:.2f}; not asserted)")
+
+
+def test_long_texts_and_sentences_equal_the_services_answers(spark):
+    """Long reviews read whole, and read on their first window, with sentences: Spark's columns are /predict's body."""
+    from sentiment_service.http.factory import create_app
+    from sentiment_service.predictor.serving_predictor import ServingPredictor
+    from sentiment_service.settings import Settings
+    from tests.long_texts import TEXTS
+
+    client = create_app(Settings(model_dir=SHIPPED_MODEL), ServingPredictor(SHIPPED_MODEL)).test_client()
+    df = spark.createDataFrame(list(enumerate(TEXTS)), "id int, text string").repartition(2)
+    for long_text in ("document", "truncate"):
+        scored = bulk_spark.score_dataframe(df, model_dir=SHIPPED_MODEL, long_text=long_text, sentences=True).collect()
+        for row in scored:
+            answer = client.post("/predict", json={"text": row["text"], "long_text": long_text, "sentences": True}).get_json()
+            assert (row["label"], row["score"], row["truncated"]) == (answer["label"], answer["score"], answer["truncated"])
+            assert {label: row[f"p_{label}"] for label in answer["scores"]} == answer["scores"]
+            assert json.loads(row["sentences"]) == answer["sentences"] and row["mixed"] == answer["mixed"]
+    with pytest.raises(ValueError, match="long_text"):
+        bulk_spark.score_dataframe(df, model_dir=SHIPPED_MODEL, long_text="summary")

@@ -1,5 +1,6 @@
 """Add a sentiment column to a table: every input column, plus label, score, one probability per label,
-truncated and error.
+truncated and error (and with --sentences, sentences and mixed). Texts are read as the service reads them: a text
+longer than the model's window whole, unless --long-text truncate.
 
     python -m sentiment_service.bulk score reviews.csv scored.csv --text-column review
     python -m sentiment_service.bulk score tickets.jsonl scored.parquet --model-dir models/sentiment-minilm-l6
@@ -31,7 +32,7 @@ from sentiment_service.bulk.tables import BadInput, TableReader
 from sentiment_service.bulk.writers import TableWriter
 from sentiment_service.host import DEFAULT_MODEL_DIR, available_cpus
 from sentiment_service.logs import LOG_LEVELS, configure_logging
-from sentiment_service.predictor.contract import ModelLoadError
+from sentiment_service.predictor.contract import DOCUMENT, LONG_TEXT_MODES, ModelLoadError
 from sentiment_service.predictor.manifest import load_manifest
 
 # Rows per chunk sent to a worker: enough for the length-aware batching to find texts of similar length
@@ -53,6 +54,8 @@ class Job:
     chunk_rows: int = DEFAULT_CHUNK_ROWS
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
     prefix: str = ""
+    long_text: str = DOCUMENT
+    sentences: bool = False
 
 
 @dataclass
@@ -99,6 +102,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     score.add_argument("--max-text-chars", type=int, default=DEFAULT_MAX_TEXT_CHARS,
                        help=f"longer texts get error text_too_long, as the service answers 413 (default {DEFAULT_MAX_TEXT_CHARS})")
     score.add_argument("--prefix", default="", help="prefix for the added columns, e.g. pred_ when the input has a label column")
+    score.add_argument("--long-text", choices=LONG_TEXT_MODES, default=DOCUMENT,
+                       help="a text longer than the model's window: read whole (document, the default) or its first "
+                            "window only (truncate), as the service's long_text")
+    score.add_argument("--sentences", action="store_true",
+                       help="add sentences (JSON: each sentence's start, end, label, scores, polarity) and mixed columns")
     score.add_argument("--progress-interval", type=float, default=10.0,
                        help="seconds between progress lines when stderr is not a terminal (default 10)")
     args = parser.parse_args(argv)
@@ -118,7 +126,7 @@ def make_job(args: argparse.Namespace, default_model_dir: Path) -> Job:
     return Job(source=args.input, target=args.output, source_format=tables.detect_format(args.input, args.format, "--format"),
                target_format=target_format, text_column=args.text_column, model_dir=args.model_dir or default_model_dir,
                workers=args.workers or available_cpus(), chunk_rows=args.chunk_rows, max_text_chars=args.max_text_chars,
-               prefix=args.prefix)
+               prefix=args.prefix, long_text=args.long_text, sentences=args.sentences)
 
 
 def score_file(job: Job, *, progress_interval_s: float = 10.0, stop: StopRequests = NOT_INSTALLED) -> Summary:
@@ -128,7 +136,7 @@ def score_file(job: Job, *, progress_interval_s: float = 10.0, stop: StopRequest
         labels = load_manifest(job.model_dir).info.labels
     except ModelLoadError as exc:
         raise BadInput(str(exc)) from None
-    columns = ResultColumns(labels, job.prefix)
+    columns = ResultColumns(labels, job.prefix, with_sentences=job.sentences)
     reader = tables.open_reader(job.source, job.source_format, job.text_column, job.chunk_rows)
     try:
         fd, name = tempfile.mkstemp(dir=job.target.parent, prefix=f".{job.target.name}.", suffix=".partial")
@@ -151,7 +159,7 @@ def score_file(job: Job, *, progress_interval_s: float = 10.0, stop: StopRequest
 
 def _run(job: Job, reader: TableReader, writer: TableWriter, columns: ResultColumns, summary: Summary,
          progress: Progress, stop: StopRequests) -> None:
-    pool = ScoringPool(job.model_dir, job.workers, job.max_text_chars)
+    pool = ScoringPool(job.model_dir, job.workers, job.max_text_chars, long_text=job.long_text, sentences=job.sentences)
     waiting: list[pa.Table] = []  # input rows of the chunks in flight, oldest first
     rows_read = 0
 

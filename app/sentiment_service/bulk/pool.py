@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from sentiment_service.bulk.scoring import ScoredTexts
+from sentiment_service.predictor.contract import DOCUMENT
 
 # How often the parent checks that its workers are alive while it waits for a result.
 LIVENESS_CHECK_S = 1.0
@@ -36,12 +37,13 @@ class WorkerFailed(Exception):
 class _Worker:
     """One subprocess and its two pipes: tasks in, results out."""
 
-    def __init__(self, name: str, model_dir: Path, intra_op_threads: int, max_text_chars: int):
+    def __init__(self, name: str, model_dir: Path, intra_op_threads: int, max_text_chars: int, long_text: str,
+                 sentences: bool):
         self.name = name
         task_read, task_write = os.pipe()
         result_read, result_write = os.pipe()
         command = [sys.executable, "-m", "sentiment_service.bulk.worker", str(model_dir), str(intra_op_threads),
-                   str(max_text_chars), str(task_read), str(result_write)]
+                   str(max_text_chars), long_text, "sentences" if sentences else "-", str(task_read), str(result_write)]
         # The parent's import path, as multiprocessing's spawn would pass it: the package may be on it only there.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
         self.process = subprocess.Popen(command, pass_fds=(task_read, result_write), stdin=subprocess.DEVNULL, env=env)
@@ -77,8 +79,9 @@ class _Worker:
 
 
 class ScoringPool:
-    def __init__(self, model_dir: Path, workers: int, max_text_chars: int, intra_op_threads: int = 1):
-        self._workers = [_Worker(f"bulk-worker-{i}", model_dir, intra_op_threads, max_text_chars)
+    def __init__(self, model_dir: Path, workers: int, max_text_chars: int, intra_op_threads: int = 1, *,
+                 long_text: str = DOCUMENT, sentences: bool = False):
+        self._workers = [_Worker(f"bulk-worker-{i}", model_dir, intra_op_threads, max_text_chars, long_text, sentences)
                          for i in range(workers)]
         self._submitted = self._returned = 0
         self._arrived: dict[int, ScoredTexts | str] = {}

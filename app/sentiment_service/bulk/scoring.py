@@ -2,10 +2,12 @@
 
 Values the service would refuse are not scored: their row gets an error code instead, the service's own code
 for the same text (predictor/text_rules.py), or missing_text / not_a_string for a cell that holds no string.
-Everything else is scored by the service's scoring core, so long texts are cut to the model's token window
-exactly as /predict cuts them (`truncated` is then true).
+Everything else is scored by the service's scoring core, so a long text is read exactly as /predict reads it:
+whole by default, or its first window with long_text="truncate" (`truncated` is then true). With sentences, the
+`sentences` column holds each sentence as /predict answers it (JSON), and `mixed` the same flag.
 """
 
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -14,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sentiment_service.predictor.call_budget import CallBudget
-from sentiment_service.predictor.contract import InvalidText
+from sentiment_service.predictor.contract import DOCUMENT, InvalidText
 from sentiment_service.predictor.scoring_core import ScoringCore
+from sentiment_service.predictor.sentences import sentence_fields
 from sentiment_service.predictor.text_rules import DEFAULT_MAX_TEXT_CHARS, INVALID_TEXT, check_text
 
 __all__ = ["DEFAULT_MAX_TEXT_CHARS", "open_bulk_core", "refusal", "score_values"]
@@ -39,10 +42,12 @@ def open_bulk_core(model_dir, intra_op_threads: int = 1) -> ScoringCore:
 
 @dataclass(frozen=True)
 class ResultColumns:
-    """Names of the columns bulk scoring adds, in order: label, score, one probability per label, truncated, error."""
+    """Names of the columns bulk scoring adds, in order: label, score, one probability per label, truncated, error,
+    and with sentences: sentences (JSON) and mixed."""
 
     labels: tuple[str, ...]
     prefix: str = ""
+    with_sentences: bool = False
 
     @property
     def label(self) -> str:
@@ -64,10 +69,19 @@ class ResultColumns:
     def error(self) -> str:
         return f"{self.prefix}error"
 
+    @property
+    def sentences(self) -> str:
+        return f"{self.prefix}sentences"
+
+    @property
+    def mixed(self) -> str:
+        return f"{self.prefix}mixed"
+
     def typed(self) -> list[tuple[str, str]]:
         """(name, kind) for every added column; kind is one of string, double, boolean."""
+        sentences = [(self.sentences, "string"), (self.mixed, "boolean")] if self.with_sentences else []
         return ([(self.label, "string"), (self.score, "double")] + [(name, "double") for name in self.probabilities]
-                + [(self.truncated, "boolean"), (self.error, "string")])
+                + [(self.truncated, "boolean"), (self.error, "string")] + sentences)
 
     def clashes(self, existing: Sequence[str]) -> list[str]:
         """Added column names the input already has."""
@@ -83,6 +97,9 @@ class ScoredTexts:
     probabilities: np.ndarray  # float64 [rows, model labels], columns in manifest label order
     truncated: list[bool | None]
     errors: list[str | None]
+    # With sentences: each row's sentences as JSON (the list /predict answers) and its mixed flag; None otherwise.
+    sentences: list[str | None] | None = None
+    mixed: list[bool | None] | None = None
 
     @property
     def failed(self) -> np.ndarray:
@@ -109,8 +126,8 @@ SCORE_SLICE_TEXTS = 128
 
 
 def score_values(core: ScoringCore, values: Sequence[object], max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
-                 slice_texts: int = SCORE_SLICE_TEXTS) -> ScoredTexts:
-    """Score one column's values; never raises for a bad value.
+                 slice_texts: int = SCORE_SLICE_TEXTS, *, long_text: str = DOCUMENT, sentences: bool = False) -> ScoredTexts:
+    """Score one column's values, each read as long_text says (and its sentences too); never raises for a bad value.
 
     The texts are ordered by length (characters, a cheap stand-in for tokens) and scored in slices of
     `slice_texts`, each one call of the core, which splits it further by its call budget: neighbours in that
@@ -119,17 +136,19 @@ def score_values(core: ScoringCore, values: Sequence[object], max_text_chars: in
     count, width = len(values), len(core.info.labels)
     errors: list[str | None] = [refusal(v, max_text_chars) for v in values]
     result = ScoredTexts(labels=[None] * count, scores=np.full(count, np.nan),
-                         probabilities=np.full((count, width), np.nan), truncated=[None] * count, errors=errors)
+                         probabilities=np.full((count, width), np.nan), truncated=[None] * count, errors=errors,
+                         sentences=[None] * count if sentences else None, mixed=[None] * count if sentences else None)
     todo = sorted((i for i, e in enumerate(errors) if e is None), key=lambda i: len(values[i]))
     for start in range(0, len(todo), slice_texts):
-        _score_slice(core, values, todo[start : start + slice_texts], result)
+        _score_slice(core, values, todo[start : start + slice_texts], result, long_text, sentences)
     return result
 
 
-def _score_slice(core: ScoringCore, values: Sequence[object], todo: list[int], result: ScoredTexts) -> None:
+def _score_slice(core: ScoringCore, values: Sequence[object], todo: list[int], result: ScoredTexts, long_text: str,
+                 sentences: bool) -> None:
     while todo:
         try:
-            predictions = core.score([values[i] for i in todo])
+            predictions = core.score([values[i] for i in todo], long_text=long_text, sentences=sentences)
         except InvalidText as exc:  # anything else the tokenizer refuses: mark that text and score the rest
             result.errors[todo.pop(exc.index)] = INVALID_TEXT
             continue
@@ -138,4 +157,7 @@ def _score_slice(core: ScoringCore, values: Sequence[object], todo: list[int], r
             result.scores[i] = prediction.score
             result.probabilities[i] = [prediction.scores[label] for label in core.info.labels]
             result.truncated[i] = prediction.truncated
+            if sentences:
+                result.sentences[i] = json.dumps([sentence_fields(s, core.info) for s in prediction.sentences])
+                result.mixed[i] = prediction.mixed
         return

@@ -23,6 +23,7 @@ from pyspark.sql.types import BooleanType, DoubleType, StringType, StructField, 
 from sentiment_service.bootstrap import set_library_environment
 from sentiment_service.bulk.scoring import DEFAULT_MAX_TEXT_CHARS, ResultColumns, ScoredTexts, open_bulk_core, score_values
 from sentiment_service.host import DEFAULT_MODEL_DIR
+from sentiment_service.predictor.contract import DOCUMENT, LONG_TEXT_MODES
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.predictor.scoring_core import ScoringCore
 
@@ -72,20 +73,28 @@ def with_results(batch: pd.DataFrame, scored: ScoredTexts, columns: ResultColumn
         added[name] = pd.Series(pd.arrays.FloatingArray(scored.probabilities[:, j].copy(), failed.copy()), index=batch.index)
     added[columns.truncated] = pd.Series(pd.array(scored.truncated, dtype="boolean"), index=batch.index)
     added[columns.error] = pd.Series(scored.errors, index=batch.index, dtype=object)
+    if columns.with_sentences:
+        added[columns.sentences] = pd.Series(scored.sentences, index=batch.index, dtype=object)
+        added[columns.mixed] = pd.Series(pd.array(scored.mixed, dtype="boolean"), index=batch.index)
     return batch.assign(**added)
 
 
 def score_dataframe(df: DataFrame, text_col: str = "text", model_dir: Path | str = DEFAULT_MODEL_DIR, *, ship: bool = False,
-                    prefix: str = "", max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, intra_op_threads: int = 1) -> DataFrame:
-    """df with label, score, p_<label> per model label, truncated and error appended (lazily, like any transformation).
+                    prefix: str = "", max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, intra_op_threads: int = 1,
+                    long_text: str = DOCUMENT, sentences: bool = False) -> DataFrame:
+    """df with label, score, p_<label> per model label, truncated and error appended (lazily, like any transformation),
+    and with sentences=True the sentences (JSON, as /predict answers them) and mixed columns. long_text: "document"
+    reads a text longer than the model's window whole, "truncate" its first window, as /predict does.
 
     model_dir must be readable on the driver (its manifest gives the labels). With ship=False every executor
     reads the same path (shared storage, or a path baked into the executor image); with ship=True it is sent
-    to the executors with SparkContext.addFile. Raises ValueError for a missing text column or a column-name
+    to the executors with SparkContext.addFile. Raises ValueError for an unknown long_text, a missing text column or a column-name
     clash, ModelLoadError for a bad model directory.
     """
     model_dir = Path(model_dir)
-    columns = ResultColumns(load_manifest(model_dir).info.labels, prefix)
+    if long_text not in LONG_TEXT_MODES:
+        raise ValueError(f"long_text must be one of {', '.join(LONG_TEXT_MODES)}, not {long_text!r}")
+    columns = ResultColumns(load_manifest(model_dir).info.labels, prefix, with_sentences=sentences)
     if text_col not in df.columns:
         raise ValueError(f"DataFrame has no column {text_col!r} (columns: {', '.join(df.columns)})")
     if clashes := columns.clashes(df.columns):
@@ -95,6 +104,7 @@ def score_dataframe(df: DataFrame, text_col: str = "text", model_dir: Path | str
     def score_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         core = cached_core(location, intra_op_threads)
         for batch in batches:
-            yield with_results(batch, score_values(core, batch[text_col].tolist(), max_text_chars), columns)
+            scored = score_values(core, batch[text_col].tolist(), max_text_chars, long_text=long_text, sentences=sentences)
+            yield with_results(batch, scored, columns)
 
     return df.mapInPandas(score_batches, result_struct(df.schema, columns))

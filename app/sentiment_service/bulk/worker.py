@@ -1,4 +1,5 @@
-"""A score-command worker: `python -m sentiment_service.bulk.worker MODEL_DIR THREADS MAX_CHARS TASK_FD RESULT_FD`.
+"""A score-command worker: `python -m sentiment_service.bulk.worker MODEL_DIR THREADS MAX_CHARS LONG_TEXT SENTENCES
+TASK_FD RESULT_FD` (LONG_TEXT document or truncate; SENTENCES "sentences" or "-").
 
 Started by pool.py. Loads the bulk scoring core once, then scores (sequence, values) tasks from the task pipe
 until None arrives, answering (sequence, ScoredTexts) on the result pipe, or (sequence, message) when a
@@ -14,7 +15,7 @@ from sentiment_service.bootstrap import set_library_environment
 
 
 def main(argv: list[str]) -> int:
-    model_dir, threads, max_text_chars, task_fd, result_fd = argv
+    model_dir, threads, max_text_chars, long_text, sentences, task_fd, result_fd = argv
     # Ctrl-C reaches the whole process group; the parent decides what it means and stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     set_library_environment()  # before onnxruntime and tokenizers are imported
@@ -32,7 +33,8 @@ def main(argv: list[str]) -> int:
         while (task := tasks.recv()) is not None:
             sequence, values = task
             try:
-                results.send((sequence, score_values(core, values, int(max_text_chars))))
+                results.send((sequence, score_values(core, values, int(max_text_chars), long_text=long_text,
+                                                     sentences=sentences == "sentences")))
             except Exception as exc:  # a bug, not a bad row (bad rows never raise): stop the run with it
                 results.send((sequence, f"scoring a chunk failed: {exc!r}"))
     except EOFError:  # the parent went away

@@ -28,7 +28,11 @@ def with_results(table: pa.Table, scored: ScoredTexts, columns: ResultColumns) -
     for j, name in enumerate(columns.probabilities):
         table = table.append_column(name, float_array(scored.probabilities[:, j], scored_rows))
     table = table.append_column(columns.truncated, bool_array(scored.truncated))
-    return table.append_column(columns.error, string_array(scored.errors))
+    table = table.append_column(columns.error, string_array(scored.errors))
+    if columns.with_sentences:
+        table = table.append_column(columns.sentences, string_array(scored.sentences))
+        table = table.append_column(columns.mixed, bool_array(scored.mixed))
+    return table
 
 
 def result_schema(input_schema: pa.Schema, columns: ResultColumns) -> pa.Schema:
