@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sentiment_service.tune.labelled import DataRefused, check_labels, read_labelled, split_off
+from sentiment_service.tune.labelled import DataRefused, check_labels, left_out_labels, read_labelled, split_off
 
 ROWS = [{"review": "Loved it, would buy again", "stars": "positive"}, {"review": "Broke after a day", "stars": "negative"},
         {"review": 'It is a "kettle", it boils water', "stars": "neutral"}, {"review": "Line one\nline two", "stars": "positive"}]
@@ -93,3 +93,12 @@ def test_a_split_holds_out_each_labels_share_the_same_way_every_time(tmp_path):
     assert split_off(rows, 0.1, 13, "evaluation") == (kept, held)
     assert split_off(rows, 0.1, 13, "validation")[1] != held, "each split draws on its own"
     assert split_off(rows, 0.1, 14, "evaluation")[1] != held
+
+
+def test_only_a_partial_files_rows_leave_out_the_labels_that_file_lacks(tmp_path):
+    binary = read_labelled(write(tmp_path / "binary.jsonl", [{"text": "good", "label": "positive"},
+                                                            {"text": "bad", "label": "negative"}]), "text", "label")
+    single = read_labelled(write(tmp_path / "single.jsonl", [{"text": "so-so", "label": "neutral"}]), "text", "label")
+    rows = binary.rows + single.rows
+    assert left_out_labels(rows, MODEL_LABELS, [binary]) == [(1,), (1,), ()]
+    assert left_out_labels(rows, MODEL_LABELS, []) == [(), (), ()], "a file of one label is trained as any other"

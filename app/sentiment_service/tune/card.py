@@ -40,6 +40,8 @@ def model_card(manifest: dict) -> str:
         f"Trained on {tuning['rows']['train']:,} rows; {tuning['rows']['validation']:,} more were held out of them for "
         f"validation (early stopping). Evaluation: {split['description']}.",
         *([f"New labels, not in the starting model: {', '.join(tuning['new_labels'])}."] if tuning["new_labels"] else []),
+        *([f"Trained over their own labels only (`--partial`): {', '.join(f'`{f}`' for f in tuning['partial'])}."]
+          if tuning["partial"] else []),
         "",
         "## Training",
         "",

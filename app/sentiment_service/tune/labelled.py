@@ -98,3 +98,10 @@ def split_off(rows: list[LabelledText], fraction: float, seed: int, salt: str) -
         kept += group[count:]
     rng.shuffle(kept)
     return kept, held
+
+
+def left_out_labels(rows: list[LabelledText], labels: list[str], partial: list[LabelledFile]) -> list[tuple[int, ...]]:
+    """Per row, the indices of the labels left out of its softmax: for a row of a `partial` file, every label that file
+    has no row of (so a positive/negative data set never teaches "not neutral"); for any other row, none."""
+    missing = {f.name: tuple(i for i, label in enumerate(labels) if label not in {r.label for r in f.rows}) for f in partial}
+    return [missing.get(r.source, ()) for r in rows]

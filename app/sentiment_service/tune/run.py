@@ -9,7 +9,15 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from sentiment_service.tune.labelled import DataRefused, LabelledFile, LabelledText, check_labels, read_labelled, split_off
+from sentiment_service.tune.labelled import (
+    DataRefused,
+    LabelledFile,
+    LabelledText,
+    check_labels,
+    left_out_labels,
+    read_labelled,
+    split_off,
+)
 from sentiment_service.tune.loop import Schedule, Stopping, train
 from sentiment_service.tune.metrics import directory_predictions, evaluate_rows, torch_predictions
 from sentiment_service.tune.package import package, remove_work
@@ -158,13 +166,9 @@ def tune(request: TuneRequest) -> dict:
 
 def encode(tokenizer, rows: list[LabelledText], labels: list[str], files: list[LabelledFile], partial: list[Path],
            max_length: int) -> list[Example]:
-    """Tokenize once; a row of a `partial` file is trained over the labels that file has, the others left out of its
-    softmax (so a positive/negative data set never teaches "not neutral")."""
-    given = {str(path) for path in partial}
-    own = {f.name: {r.label for r in f.rows} for f in files if f.name in given}
-    for name, present in own.items():
-        _log(f"{name}: trained over {', '.join(sorted(present))} only (--partial)")
+    """Tokenize once; a row of a `partial` file is trained over the labels that file has (left_out_labels)."""
+    partial_files = [f for f in files if f.name in {str(path) for path in partial}]
+    for f in partial_files:
+        _log(f"{f.name}: trained over {', '.join(f.by_label())} only (--partial)")
     ids = tokenizer([r.text for r in rows], truncation=True, max_length=max_length)["input_ids"]
-    return [Example(i, labels.index(r.label), tuple(labels.index(label) for label in labels
-                                                     if r.source in own and label not in own[r.source]))
-            for i, r in zip(ids, rows)]
+    return [Example(i, labels.index(r.label), left_out) for i, r, left_out in zip(ids, rows, left_out_labels(rows, labels, partial_files))]
