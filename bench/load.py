@@ -27,17 +27,19 @@ class Request:
     texts: int
 
 
-def predict_requests(texts: list[str], model: str | None = None) -> list[Request]:
-    """One /predict per text; naming `model` when given (a service with several)."""
-    extra = {"model": model} if model else {}
+def predict_requests(texts: list[str], model: str | None = None, long_text: str | None = None) -> list[Request]:
+    """One /predict per text; naming `model` when given (a service with several), and `long_text` (how a text
+    longer than the window is read; the baseline ignores it and always truncates)."""
+    extra = ({"model": model} if model else {}) | ({"long_text": long_text} if long_text else {})
     return [Request("/predict", json.dumps({"text": t, **extra}).encode(), 1) for t in texts]
 
 
-def batch_requests(texts: list[str], batch_size: int) -> list[Request]:
+def batch_requests(texts: list[str], batch_size: int, long_text: str | None = None) -> list[Request]:
     """Consecutive slices of `batch_size` texts, wrapping around so that every request is full."""
     count = max(1, len(texts) // batch_size)
     batches = [[texts[(i * batch_size + j) % len(texts)] for j in range(batch_size)] for i in range(count)]
-    return [Request("/batch-predict", json.dumps({"texts": b}).encode(), batch_size) for b in batches]
+    extra = {"long_text": long_text} if long_text else {}
+    return [Request("/batch-predict", json.dumps({"texts": b, **extra}).encode(), batch_size) for b in batches]
 
 
 def mixed_requests(texts: list[str], batch_size: int = 32, batch_every: int = 10) -> list[Request]:

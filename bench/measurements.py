@@ -41,9 +41,17 @@ def service_figures(results: dict) -> dict[str, Figure]:
             figures[f"{side}_batch{size}_texts_per_s"] = Figure(
                 row["texts_per_s"], "texts/s", f"/batch-predict of {size} SST-2 sentences, {c} clients, {name}")
         if long := rows.get("long_predict"):
-            what = f"/predict of IMDB-length reviews, {long['concurrency']} clients, {name}"
+            what = f"/predict of IMDB-length reviews read as their first window, {long['concurrency']} clients, {name}"
             figures[f"{side}_reviews_rps"] = Figure(long["requests_per_s"], "req/s", what)
             figures[f"{side}_reviews_p99_ms"] = Figure(long["p99_ms"], "ms", f"p99 latency, {what}")
+            if "tokens_per_s" in long:
+                figures[f"{side}_reviews_tokens_per_s"] = Figure(long["tokens_per_s"], "tokens/s", f"tokens read, {what}", 0)
+        if whole := rows.get("long_document_predict"):
+            what = f"/predict of IMDB-length reviews read whole (long_text document), {whole['concurrency']} clients, {name}"
+            figures[f"{side}_reviews_document_rps"] = Figure(whole["requests_per_s"], "req/s", what)
+            figures[f"{side}_reviews_document_p99_ms"] = Figure(whole["p99_ms"], "ms", f"p99 latency, {what}")
+            figures[f"{side}_reviews_document_tokens_per_s"] = Figure(whole["tokens_per_s"], "tokens/s",
+                                                                      f"tokens read, {what}", 0)
         if long_batch := rows.get("long_batch_predict"):
             figures[f"{side}_reviews_batch{long_batch['batch_size']}_texts_per_s"] = Figure(
                 long_batch["texts_per_s"], "texts/s", f"/batch-predict of {long_batch['batch_size']} IMDB-length reviews, "

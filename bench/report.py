@@ -53,10 +53,15 @@ def _batch_rows(ours: dict, base: dict | None) -> str:
 
 def _long_rows(ours: dict, base: dict | None) -> str:
     row, other = ours["long_predict"], (base or {}).get("long_predict", {})
-    header = [f"/predict long texts c={row['concurrency']}", "req/s", "p50 ms", "p99 ms", "err"]
-    rows = [[name, _num(side.get("requests_per_s")), _num(side.get("p50_ms")), _num(side.get("p99_ms")),
-             str(side.get("errors", "-"))] for name, side in (("ours", row), ("baseline", other))]
-    rows.append(["ours/base", _ratio(row["requests_per_s"], other.get("requests_per_s")), "", "", ""])
+    whole = ours.get("long_document_predict") or {}
+    header = [f"/predict long texts c={row['concurrency']}", "req/s", "tokens/s", "p50 ms", "p99 ms", "err"]
+    sides = [("ours, first window", row)] + ([("ours, read whole", whole)] if whole else []) + [("baseline", other)]
+    rows = [[name, _num(side.get("requests_per_s")), _num(side.get("tokens_per_s"), 0), _num(side.get("p50_ms")),
+             _num(side.get("p99_ms")), str(side.get("errors", "-"))] for name, side in sides]
+    rows.append(["ours/base (first window)", _ratio(row["requests_per_s"], other.get("requests_per_s")), "", "", "", ""])
+    if whole:
+        rows.append(["read whole / first window", _ratio(whole["requests_per_s"], row["requests_per_s"]),
+                     _ratio(whole["tokens_per_s"], row["tokens_per_s"]), "", "", ""])
     return _table(header, rows)
 
 

@@ -24,7 +24,7 @@ from bench.image_size import image_size
 from bench.report import render, to_json
 from bench.service import baseline_command, exit_on_sigterm, ours_command, running_server
 from bench.suite import Plan, measure_server
-from bench.texts import long_texts, short_texts
+from bench.texts import long_texts, short_texts, tokens_read
 from bench.wrk import wrk_available
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.settings import available_cpus
@@ -106,8 +106,9 @@ def main() -> int:
 
     settings = dict(item.split("=", 1) for item in args.set)
     ours_build = partial(ours_command, workers=args.workers, model_dir=args.model_dir, settings=settings)
+    long_tokens = {reading: tokens_read(args.model_dir, long, reading) for reading in ("truncate", "document")}
     with running_server("ours", ours_build, args.workers) as server:
-        ours = measure_server(server, plan, short, long)
+        ours = measure_server(server, plan, short, long, long_tokens)
     baseline, baseline_description = measure_baseline(args, plan, short, long, max_length, cpus)
     print(f"[ceiling] {args.workers} processes, batch {args.ceiling_batch}, {args.duration_per_row:.0f}s")
     ceiling = measure_ceiling(args.model_dir, short, processes=args.workers, batch_size=args.ceiling_batch,

@@ -1,12 +1,14 @@
 """Sentence segmenters compared on our kinds of text: hard cases passed, and microseconds per 1,000 characters.
 
     .venv/bin/python -m bench.segmenters                       # the ones installed (the service's own always is)
-    .venv/bin/pip install pysbd==0.3.4 syntok==1.4.4 blingfire==0.1.8 && .venv/bin/python -m bench.segmenters
+    pip install --target /tmp/segmenters pysbd==0.3.4 syntok==1.4.4 blingfire==0.1.8
+    PYTHONPATH=/tmp/segmenters .venv/bin/python -m bench.segmenters --record   # all of them, into measurements.json
 
 A hard case passes when the segmenter's sentences, stripped of surrounding whitespace, are exactly the expected
 ones and every span slices the text exactly (offsets in code points). Speed is over the first 500 IMDB train
-reviews (`--data`), segmenting each review whole, best of three passes, one thread. Prints a table; records
-nothing, because the service's choice was made once from it (bench/README.md, "Sentence segmenter").
+reviews (`--data`), segmenting each review whole, best of three passes, one thread. Prints a table; with
+--record (only when every candidate is installed) writes the figures to bench/measurements.json, which
+bench/README.md ("Sentence segmenter") quotes.
 """
 
 import argparse
@@ -15,7 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import repo
+from bench import measurements, quote, repo
+from bench.measurements import Figure
 from bench.texts import read_jsonl_texts
 
 # (what, text, expected sentences): the cases the issue names, in hotel-review and support-ticket English.
@@ -112,9 +115,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=repo.IMDB_TRAIN)
     parser.add_argument("--count", type=int, default=500)
     parser.add_argument("--show-failures", action="store_true")
+    parser.add_argument("--record", action="store_true", help="write the figures to bench/measurements.json")
     args = parser.parse_args(argv)
     texts = read_jsonl_texts(args.data, args.count) or [case[1] for case in HARD_CASES] * 50
     print(f"{'segmenter':<24}{'hard cases':>12}{'us / 1000 chars':>18}  failed")
+    figures: dict[str, Figure] = {}
     for name, (module, build) in CANDIDATES.items():
         if importlib.util.find_spec(module) is None:
             print(f"{name:<24}{'not installed':>12}")
@@ -123,10 +128,22 @@ def main(argv: list[str] | None = None) -> int:
         failed = [what for what, text, expected in HARD_CASES if not passes(spans_of, text, expected)]
         speed = microseconds_per_1000_chars(spans_of, texts)
         print(f"{name:<24}{len(HARD_CASES) - len(failed):>7} / {len(HARD_CASES):<3}{speed:>16.1f}  {', '.join(failed)}")
+        key = "service" if name.startswith("service") else name
+        figures[f"segmenter_{key}_us_per_1000_chars"] = Figure(
+            speed, "us", f"{name}: microseconds per 1,000 characters of IMDB reviews, one thread, best of 3", 1)
+        figures[f"segmenter_{key}_hard_cases"] = Figure(
+            len(HARD_CASES) - len(failed), f"of {len(HARD_CASES)}", f"{name}: hard cases of bench/segmenters.py passed", 0)
         if args.show_failures:
             for what, text, _ in HARD_CASES:
                 if what in failed:
                     print(f"    {what}: {[text[s:e] for s, e in spans_of(text)]}")
+    if args.record:
+        if len(figures) != 2 * len(CANDIDATES):
+            print("not recorded: install every candidate first (see the command at the top of this file)")
+            return 1
+        measurements.record(figures, "bench.segmenters", repo.git_commit())
+        quote.main([])
+        print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}")
     return 0
 
 

@@ -32,8 +32,14 @@ class Plan:
     client: str = "python"
 
 
-def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str]) -> dict:
-    """Warm up, then every row one after another; RSS per worker after the warm-up and after the last row."""
+def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str],
+                   long_tokens: dict[str, float] | None = None) -> dict:
+    """Warm up, then every row one after another; RSS per worker after the warm-up and after the last row.
+
+    The long rows read reviews as their first window (long_text truncate), as the baseline does, so the two compare
+    like for like. With long_tokens (the mean tokens the model reads of a long text, by long_text: ours only), one
+    more row reads them whole (document, the service's default), and both long /predict rows get tokens/s.
+    """
     print(f"[{server.name}] ready: first worker {server.cold_start_s:.2f}s, all workers {server.all_ready_s:.2f}s")
     measure_row(server, "warm-up", mixed_requests(short) + predict_requests(long[:8]), plan, plan.warmup_concurrency,
          duration_s=plan.warmup_s)
@@ -42,11 +48,22 @@ def measure_server(server: RunningServer, plan: Plan, short: list[str], long: li
     batch = [{"batch_size": size, **measure_row(server, f"/batch-predict batch={size}", batch_requests(short, size), plan,
                                          clients, client="python")}
              for size, clients in plan.batch_rows]
-    long_row = measure_row(server, f"/predict long c={plan.long_concurrency}", predict_requests(long), plan, plan.long_concurrency)
+    long_row = measure_row(server, f"/predict long c={plan.long_concurrency}", predict_requests(long, long_text="truncate"),
+                           plan, plan.long_concurrency)
+    document_row = None
+    if long_tokens is not None:
+        document_row = measure_row(server, f"/predict long whole c={plan.long_concurrency}",
+                                   predict_requests(long, long_text="document"), plan, plan.long_concurrency)
+        for row, reading in ((long_row, "truncate"), (document_row, "document")):
+            row["tokens_per_text"] = long_tokens[reading]
+            row["tokens_per_s"] = row["texts_per_s"] * long_tokens[reading]
+        print(f"[{server.name}] long reviews: first window {long_row['tokens_per_s']:.0f} tokens/s, "
+              f"whole {document_row['tokens_per_s']:.0f} tokens/s")
     # The heaviest requests the defaults admit, for the peak memory of a worker (what a memory limit must hold).
     size, clients = plan.long_batch
-    long_batch = {"batch_size": size, **measure_row(server, f"/batch-predict long batch={size}", batch_requests(long, size),
-                                             plan, clients, client="python")}
+    long_batch = {"batch_size": size, **measure_row(server, f"/batch-predict long batch={size}",
+                                                    batch_requests(long, size, long_text="truncate"), plan, clients,
+                                                    client="python")}
     return {
         "cold_start_s": server.cold_start_s,
         "all_workers_ready_s": server.all_ready_s,
@@ -57,6 +74,7 @@ def measure_server(server: RunningServer, plan: Plan, short: list[str], long: li
         "predict": predict,
         "batch_predict": batch,
         "long_predict": long_row,
+        "long_document_predict": document_row,
         "long_batch_predict": long_batch,
     }
 

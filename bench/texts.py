@@ -49,3 +49,12 @@ def synthetic_review(seed: int) -> str:
     words = " ".join(FALLBACK_SHORT[(seed + i) % len(FALLBACK_SHORT)] for i in range(len(FALLBACK_SHORT)))
     text = (f"review {seed}: " + words + " ") * (SYNTHETIC_LONG_CHARS // len(words) + 1)
     return text[:SYNTHETIC_LONG_CHARS]
+
+
+def tokens_read(model_dir: Path, texts: list[str], long_text: str) -> float:
+    """The mean tokens the model reads of each text (every input it costs, special tokens included) when a text
+    longer than the window is read as long_text says: what the service's tokens/s rows multiply by."""
+    from sentiment_service.predictor.scoring_core import ScoringCore
+
+    plans = ScoringCore.open(model_dir).plan(texts, long_text)
+    return sum(len(ids) for plan in plans for ids in plan.inputs) / max(1, len(texts))

@@ -77,3 +77,22 @@ def test_record_replaces_only_the_figures_of_its_own_run(tmp_path):
     data = measurements.load(path)
     assert {key: f["value"] for key, f in data["figures"].items()} == {"a": 3.0, "z": 9.0}
     assert data["runs"]["bench.run"]["commit"] == "c3" and data["runs"]["bench.bulk"]["commit"] == "c2"
+
+
+def test_the_long_review_rows_give_texts_and_tokens_per_second_read_whole_and_truncated():
+    def row(rps, tokens_per_text):
+        return {"concurrency": 16, "requests_per_s": rps, "texts_per_s": rps, "p50_ms": 1.0, "p99_ms": 2.0, "errors": 0,
+                "tokens_per_text": tokens_per_text, "tokens_per_s": rps * tokens_per_text}
+
+    ours = {"long_predict": row(50.0, 170.0), "long_document_predict": row(30.0, 300.0), "predict": [],
+            "batch_predict": []}
+    figures = measurements.service_figures({"meta": {"workers": 2}, "ours": ours, "baseline": None,
+                                            "ceiling": {"texts_per_s": 1.0, "processes": 2, "batch_size": 64}})
+    assert figures["ours_reviews_rps"].value == 50.0 and figures["ours_reviews_tokens_per_s"].value == 8500.0
+    assert figures["ours_reviews_document_rps"].value == 30.0
+    assert figures["ours_reviews_document_tokens_per_s"].value == 9000.0
+    assert "read whole" in figures["ours_reviews_document_rps"].what
+    from bench.report import _long_rows
+
+    table = _long_rows(ours, None)
+    assert "ours, read whole" in table and "0.6x" in table and "1.1x" in table
