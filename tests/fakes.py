@@ -3,7 +3,7 @@ on demand."""
 
 from dataclasses import replace
 
-from sentiment_service.predictor.contract import ModelInfo, Prediction, SentenceScore
+from sentiment_service.predictor.contract import ModelInfo, Overloaded, Prediction, SentenceScore
 from sentiment_service.predictor.segmenter import sentence_spans
 from sentiment_service.predictor.sentences import mixed
 
@@ -22,8 +22,11 @@ def word_scores(text: str) -> Prediction:
 
 class FakePredictor:
     def __init__(self, fail_with: Exception | None = None, load_error: Exception | None = None,
-                 answer: Prediction | None = None):
+                 answer: Prediction | None = None, refuse_bodies_over: int | None = None):
         self.info = INFO
+        # refuse_early() refuses bodies larger than this, as a saturated worker would.
+        self.refuse_bodies_over = refuse_bodies_over
+        self.early_checks: list[int] = []
         self.fail_with = fail_with
         self.load_error = load_error
         self.answer = answer
@@ -51,6 +54,11 @@ class FakePredictor:
         # The real segmenter (a pure function), each sentence scored by its words as the fake scores a text.
         scored = [[SentenceScore(s.start, s.end, word_scores(t[s.start:s.end])) for s in sentence_spans(t)] for t in texts]
         return [replace(p, sentences=tuple(s), mixed=mixed(INFO, s)) for p, s in zip(predictions, scored)]
+
+    def refuse_early(self, body_bytes: int, max_text_chars: int) -> None:
+        self.early_checks.append(body_bytes)
+        if self.refuse_bodies_over is not None and body_bytes > self.refuse_bodies_over:
+            raise Overloaded("busy", retry_after_s=3, reason="deadline")
 
     def close(self) -> None:
         self._ready = False

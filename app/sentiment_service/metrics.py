@@ -40,6 +40,16 @@ INFERENCE_SECONDS = Histogram("sentiment_inference_seconds", "onnxruntime time p
                               buckets=LATENCY_BUCKETS)
 BATCH_TEXTS = Histogram("sentiment_inference_batch_texts", "Texts per model batch (after coalescing)", ["model"],
                         buckets=SIZE_BUCKETS)
+# Admission control's prediction against what happened, per lane (lanes.py): rate(_sum) / rate(_count) of the two
+# are the mean predicted and actual seconds from admission to answer, which the dashboard sets side by side.
+ANSWER_PREDICTED_SECONDS = Histogram("sentiment_answer_predicted_seconds",
+                                     "Seconds from admission to answer that admission control predicted, per job",
+                                     ["model", "lane"], buckets=LATENCY_BUCKETS)
+ANSWER_SECONDS = Histogram("sentiment_answer_seconds", "Seconds from admission to answer, per job",
+                           ["model", "lane"], buckets=LATENCY_BUCKETS)
+# How many inference calls for other jobs ran while a job waited: a light job should wait for about one.
+CALLS_WAITED = Histogram("sentiment_answer_calls_waited", "Inference calls for other jobs between a job's admission "
+                         "and its answer", ["model", "lane"], buckets=(0, 1, 2, 4, 8, 16, 32, 64, 128))
 CACHE = Counter("sentiment_cache_lookups_total", "Exact-text cache lookups", ["model", "result"])
 BUILD_INFO = Gauge("sentiment_build_info", "Versions of the running service and model (value 1)",
                    ["version", "commit", "model_name", "model_version"], multiprocess_mode="max")
@@ -70,6 +80,11 @@ class MetricsObserver:
     def batch_scored(self, texts: int, inference_s: float) -> None:
         BATCH_TEXTS.labels(self.model).observe(texts)
         INFERENCE_SECONDS.labels(self.model).observe(inference_s)
+
+    def answered(self, lane: str, predicted_s: float, actual_s: float, calls_waited: int) -> None:
+        ANSWER_PREDICTED_SECONDS.labels(self.model, lane).observe(predicted_s)
+        ANSWER_SECONDS.labels(self.model, lane).observe(actual_s)
+        CALLS_WAITED.labels(self.model, lane).observe(calls_waited)
 
     def cache_lookup(self, hits: int, misses: int) -> None:
         if hits:

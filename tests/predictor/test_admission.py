@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from sentiment_service.predictor.admission import CostModel, WaitingRequests, refusal_reason, retry_after_s
+from sentiment_service.predictor.admission import WaitingRequests, refusal_reason, retry_after_s
 from sentiment_service.predictor.call_budget import CallBudget
 from sentiment_service.predictor.contract import Overloaded
 from sentiment_service.predictor.limits import ServingLimits
@@ -21,16 +21,16 @@ def submit_quietly(batcher, texts):
         batcher.submit(texts)
 
 
-IDLE = dict(backlog_s=0.0, cost_s=0.1, deadline_s=1.0, waiting_requests=0, max_waiting_requests=4,
+IDLE = dict(predicted_s=0.1, limit_s=0.8, waiting_requests=0, max_waiting_requests=4,
             queued_texts=0, texts=1, max_queued_texts=10)
 
 
 def test_an_idle_worker_admits_anything_even_a_job_longer_than_the_deadline():
-    assert refusal_reason(**{**IDLE, "cost_s": 50.0, "texts": 500}) is None
+    assert refusal_reason(**{**IDLE, "predicted_s": 50.0, "texts": 500}) is None
 
 
 @pytest.mark.parametrize("change, reason", [
-    ({"backlog_s": 0.75}, "deadline"),       # 0.75 + 0.1 > 0.8 x the 1 s deadline
+    ({"predicted_s": 0.85}, "deadline"),     # answered later than its lane admits
     ({"waiting_requests": 4}, "threads"),
     ({"queued_texts": 10}, "queue_texts"),
 ])
@@ -39,15 +39,7 @@ def test_busy_worker_refuses_with_a_reason(change, reason):
 
 
 def test_busy_worker_admits_what_fits():
-    assert refusal_reason(**{**IDLE, "waiting_requests": 1, "backlog_s": 0.5}) is None
-
-
-def test_cost_model_learns_seconds_per_token_and_costs_grow_with_tokens():
-    model = CostModel(seconds_per_token=1e-4)
-    for _ in range(200):
-        model.observe(busy_s=0.5, padded_tokens=991, calls=1)  # 0.5 s per 1000 token-equivalents
-    assert model.seconds_per_token == pytest.approx(5e-4, rel=0.01)
-    assert model.predict_s([200] * 64) > 20 * model.predict_s([10])
+    assert refusal_reason(**{**IDLE, "waiting_requests": 1, "predicted_s": 0.5}) is None
 
 
 def test_retry_after_reflects_the_backlog():

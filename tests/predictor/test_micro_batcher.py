@@ -109,3 +109,69 @@ def test_closed_batcher_refuses_new_work():
     batcher.close()
     with pytest.raises(NotReady):
         batcher.submit(["late"])
+
+
+class RecordingModel(SlowModel):
+    """Records the texts of every scoring cycle, in order, and says when the first cycle has started."""
+
+    def __init__(self, delay=0.01):
+        super().__init__(delay)
+        self.cycles: list[int] = []
+        self.entered = threading.Event()
+
+    def score_plans(self, plans, on_call=None):
+        self.entered.set()
+        self.cycles.append(len(plans))
+        return super().score_plans(plans, on_call)
+
+
+def wait_for(condition, timeout_s=10.0):
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the state was never reached"
+        time.sleep(0.005)
+
+
+REVIEW = "r" * 200  # 202 tokens to the stand-in tokenizer: eight of them are one call of the budget below
+
+
+def test_a_sentence_waits_for_one_call_of_a_review_batch_not_for_the_batch():
+    model = RecordingModel()
+    model.release.clear()
+    batcher = make(model, max_texts=8)
+    heavy = threading.Thread(target=batcher.submit, args=([REVIEW] * 64,), daemon=True)
+    heavy.start()
+    model.entered.wait(10)  # the batch's first call is being scored
+    light = in_thread(lambda: batcher.submit(["a sentence"]))
+    wait_for(lambda: batcher._waiting_jobs == 2)
+    model.release.set()
+    heavy.join(10)
+    light.join(10)
+    # Eight calls of 8 reviews and one of the sentence, which went second, not ninth.
+    assert sorted(model.cycles) == [1] + [8] * 8 and model.cycles[1] == 1
+    batcher.close()
+
+
+def test_a_review_batch_is_not_starved_by_a_stream_of_sentences():
+    model = RecordingModel()
+    batcher = make(model, max_texts=8, max_queued_texts=1000)
+    stop = threading.Event()
+
+    def sentences():
+        while not stop.is_set():
+            batcher.submit(["a sentence"])
+
+    streams = [in_thread(sentences) for _ in range(4)]
+    wait_for(lambda: len(model.cycles) > 20)
+    answer = batcher.submit([REVIEW] * 32)  # admitted while the stream goes on, and answered
+    stop.set()
+    for stream in streams:
+        stream.join(10)
+    assert len(answer) == 32
+    batcher.close()
+
+
+def in_thread(fn) -> threading.Thread:
+    thread = threading.Thread(target=fn, daemon=True)
+    thread.start()
+    return thread

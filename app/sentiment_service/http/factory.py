@@ -1,5 +1,6 @@
 """The application factory: settings and a predictor in, a ready-to-serve Flask app out."""
 
+from sentiment_service.http.early_refusal import install_early_refusal
 from sentiment_service.http.errors import register_error_handlers
 from sentiment_service.http.explain_api import explain_blueprint
 from sentiment_service.http.playground import PAGE_PATHS, playground_blueprint
@@ -26,6 +27,7 @@ def create_app(settings: Settings, models: ModelSet | Predictor) -> ServiceApp:
     # The playground page and its assets hold no data, so they need no key; when it is off they answer 404,
     # with or without a key.
     install_security(app, settings, page_paths=PAGE_PATHS)
+    install_early_refusal(app, state)
     register_error_handlers(app)
     app.register_blueprint(api_blueprint(state))
     app.register_blueprint(explain_blueprint(state))

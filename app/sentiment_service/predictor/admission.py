@@ -1,48 +1,21 @@
-"""Admission control: admit a request only if it can be scored before its deadline.
+"""Admission control: admit a request only if it can be answered in time.
 
-Work is counted in what it costs, not in requests: a cost model turns a job's token counts into
-predicted seconds, learned from how fast this worker's batcher actually drains its queue (wall-clock
-time, so it includes the GIL and the CPU that request threads take). A request is refused at once
-when the work already waiting plus its own would overrun the deadline.
+Work is counted in what it costs, not in requests: the cost model (cost_model.py) turns a job's inputs into
+predicted seconds from the shapes of the calls they make, learned from how fast this worker's batcher actually
+works, and the lanes (lanes.py) say when a job admitted now would be answered. A request is refused at once
+when that is later than its lane allows; the reasons are below.
 """
 
 import math
 import threading
 
-from sentiment_service.predictor.call_budget import CALL_OVERHEAD_TOKENS
-
-# Seconds per padded token before the first measurement: the shipped int8 model on one AVX2 core.
-INITIAL_SECONDS_PER_TOKEN = 7e-5
-# How fast the estimate follows new measurements: about the last 20 inference cycles count.
-SMOOTHING = 0.05
 # English averages about 4 characters per WordPiece token: enough to refuse a request before paying for
 # its tokenization, which for a batch of long reviews costs more than the refusal itself.
 CHARS_PER_TOKEN = 4
 
-# Admit while the predicted wait is within this share of the deadline, so that the error of the
+# Admit while the predicted answer is within this share of the deadline, so that the error of the
 # prediction is absorbed before the deadline and an admitted request is answered, not dropped.
 DEADLINE_SHARE = 0.8
-
-
-class CostModel:
-    """Predicted seconds of batcher time for a job of texts with the given token counts."""
-
-    def __init__(self, seconds_per_token: float = INITIAL_SECONDS_PER_TOKEN):
-        self.seconds_per_token = seconds_per_token
-        self._lock = threading.Lock()
-
-    def predict_s(self, lengths: list[int]) -> float:
-        # A job's texts are padded to their chunk's longest and pay a per-call cost; sorting by length keeps
-        # padding small, and one call's overhead per job is a slight overestimate when jobs coalesce.
-        return self.seconds_per_token * (sum(lengths) + CALL_OVERHEAD_TOKENS)
-
-    def observe(self, busy_s: float, padded_tokens: int, calls: int) -> None:
-        """One batcher cycle took busy_s seconds of wall time for this many padded tokens and calls."""
-        work = padded_tokens + CALL_OVERHEAD_TOKENS * calls
-        if work <= 0 or busy_s <= 0:
-            return
-        with self._lock:
-            self.seconds_per_token += SMOOTHING * (busy_s / work - self.seconds_per_token)
 
 
 def estimated_tokens(text: str, max_length: int, *, whole: bool = False, sentences: bool = False) -> int:
@@ -50,6 +23,29 @@ def estimated_tokens(text: str, max_length: int, *, whole: bool = False, sentenc
     unless it is read whole; each sentence scored on its own reads the text once more."""
     tokens = len(text) // CHARS_PER_TOKEN + 2
     return (tokens if whole else min(max_length, tokens)) + (tokens if sentences else 0)
+
+
+def estimated_windows(text: str, max_length: int, *, whole: bool = False, sentences: bool = False) -> list[int]:
+    """The token counts of a text's inputs before tokenizing it: estimated_tokens() cut into windows of the
+    model's length, as a long text read whole is."""
+    tokens = estimated_tokens(text, max_length, whole=whole, sentences=sentences)
+    return [max_length] * (tokens // max_length) + ([tokens % max_length] if tokens % max_length else [])
+
+
+# A JSON body holds at least one character of text per this many bytes: "\u00e9" spells one in six.
+MAX_BYTES_PER_CHAR = 6
+# Bytes of a body that are not text at worst: keys, quotes, brackets, other fields.
+BODY_OVERHEAD_BYTES = 256
+
+
+def minimum_windows(body_bytes: int, max_length: int, max_text_chars: int) -> list[int]:
+    """The fewest and shortest inputs a JSON body of this size can cost, whatever it says: its text split into as
+    few texts as MAX_TEXT_CHARS allows, each read as its first window only. What Content-Length alone proves."""
+    chars = max(0, body_bytes - BODY_OVERHEAD_BYTES) // MAX_BYTES_PER_CHAR
+    if chars == 0:
+        return []
+    texts = -(-chars // max_text_chars)
+    return [min(max_length, chars // texts // CHARS_PER_TOKEN + 2)] * texts
 
 
 def retry_after_s(backlog_s: float) -> int:
@@ -74,11 +70,12 @@ class WaitingRequests:
             self._count += requests
 
 
-def refusal_reason(*, backlog_s: float, cost_s: float, deadline_s: float, waiting_requests: int,
-                   max_waiting_requests: int, queued_texts: int, texts: int, max_queued_texts: int,
+def refusal_reason(*, predicted_s: float, limit_s: float, waiting_requests: int, max_waiting_requests: int,
+                   queued_texts: int, texts: int, max_queued_texts: int,
                    worker_waiting_requests: int | None = None) -> str | None:
     """Why a job must be refused now, or None to admit it. An idle model admits anything.
 
+    `predicted_s`: when the job would be answered (lanes.py); `limit_s`: the latest its lane admits.
     `waiting_requests` are this model's; `worker_waiting_requests` every model's in the worker (the same number
     when it serves one), which the thread reserve is counted against."""
     if waiting_requests == 0:
@@ -87,6 +84,6 @@ def refusal_reason(*, backlog_s: float, cost_s: float, deadline_s: float, waitin
         return "threads"  # keep request threads free to answer probes and refusals at once
     if queued_texts + texts > max_queued_texts:
         return "queue_texts"
-    if backlog_s + cost_s > deadline_s * DEADLINE_SHARE:
+    if predicted_s > limit_s:
         return "deadline"
     return None

@@ -87,6 +87,9 @@ class Predictor(Protocol):
         sentences: also score each sentence, and say whether the text is mixed.
         """
 
+    def refuse_early(self, body_bytes: int, max_text_chars: int) -> None:
+        """Raise Overloaded if a request body of this size cannot be admitted now, whatever it holds."""
+
     def close(self) -> None:
         """Stop accepting work and finish what was accepted."""
 

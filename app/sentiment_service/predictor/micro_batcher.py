@@ -1,39 +1,50 @@
-"""Dynamic micro-batching: concurrent requests in one worker share one inference call.
+"""Dynamic micro-batching: concurrent requests in one worker share inference calls, cheap ones first.
 
-Request threads tokenize their own texts, pass admission control (see admission.py) and enqueue a job.
-If the model is idle, the request's own thread scores everything queued at once (no hand-off to another
-thread: the common case at low load). Otherwise it wakes the batcher thread and waits on a future; the
-batcher takes every job already queued (never waiting when the queue is empty), optionally waits `wait_s`
-for more once it has company, and scores them as soon as the model is free. Either way, texts are scored
-in length-sorted chunks under a token budget, one caller at a time, and errors stay with their job.
+Request threads tokenize their own texts, pass admission control (admission.py) and enqueue a job, cut into
+slices of about one inference call each, in one of two lanes (lanes.py): light for a sentence or a few, heavy
+for batches of long texts. If the model is idle, the request's own thread scores what is queued (no hand-off
+to another thread: the common case at low load). Otherwise it wakes the batcher thread and waits on a future;
+the batcher scores one cycle at a time: the next lane's slices, about one call's worth, so a sentence that
+arrives behind a batch of reviews waits for one call, not for the batch. Texts are scored in length-sorted
+chunks under a token budget, one caller at a time, and errors stay with their job. The model is
+batch-invariant, so how a job is sliced and with what it shares a call never changes its scores.
 """
 
 import threading
 import time
-from collections import deque
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 
-from sentiment_service.predictor.admission import CostModel, WaitingRequests, estimated_tokens, refusal_reason, retry_after_s
+from sentiment_service.predictor.admission import DEADLINE_SHARE, WaitingRequests, estimated_windows, refusal_reason, retry_after_s
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
+from sentiment_service.predictor.cost_model import CostModel
 from sentiment_service.predictor.documents import DOCUMENT
+from sentiment_service.predictor.lanes import LaneJob, Lanes, Slice
 from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.observer import InferenceObserver
 from sentiment_service.predictor.reading import TextPlan
 from sentiment_service.predictor.scoring_core import ScoringCore
 
 
-@dataclass
-class _Job:
-    plans: list[TextPlan]
+@dataclass(eq=False)
+class _Job(LaneJob):
+    plans: list[TextPlan] = field(default_factory=list)
     # The model inputs of its texts (a long text read whole, and each sentence asked for, is several): what the
-    # queue counts, what a call's budget holds, and what the cost model is told.
-    inputs: int
-    cost_s: float
-    deadline: float
+    # queue counts and what a call's budget holds.
+    inputs: int = 0
+    cost_s: float = 0.0
+    # When admission predicted it would be answered, in seconds from its admission.
+    predicted_s: float = 0.0
     enqueued: float = field(default_factory=time.monotonic)
     future: Future = field(default_factory=Future)
+    results: list[Prediction | None] = field(default_factory=list)
+    # Slices not scored yet: the job is answered when the last one is.
+    unscored: int = 0
+    # The batcher's count of inference calls when the job was admitted, and the calls of its own.
+    calls_at_admission: int = 0
+    own_calls: int = 0
+    started: bool = False
 
 
 class MicroBatcher:
@@ -42,15 +53,16 @@ class MicroBatcher:
         self.core = core
         self.limits = limits
         self.observer = observer
-        self.costs = CostModel()
-        self._queue: deque[_Job] = deque()
-        # Texts admitted and not yet answered (queued, or waiting for the model, or being scored).
+        self.costs = CostModel(limits.call_budget)
+        self._lanes = Lanes()
+        # Inputs admitted and not yet answered (queued, or waiting for the model, or being scored).
         self._queued_texts = 0
-        # Jobs queued or being scored, and their predicted seconds: the backlog a new job waits behind.
+        # Jobs queued or being scored.
         self._waiting_jobs = 0
+        # Inference calls run so far: how many a job waited for is counted from this.
+        self._calls = 0
         # The same count summed over every model's batcher in this worker (shared when there are several).
         self._worker_waiting = worker_waiting or WaitingRequests()
-        self._backlog_s = 0.0
         self._closed = False
         self._cond = threading.Condition()
         # Held while a thread (the batcher or a request's own) runs the model.
@@ -69,66 +81,102 @@ class MicroBatcher:
         DeadlineExceeded, NotReady."""
         # A first check on the texts' estimated cost refuses an overloaded worker's request before it is
         # tokenized; the check that reserves a place in the queue uses the exact token counts of every input.
-        max_length = self.core.info.max_length
-        estimated = [estimated_tokens(t, max_length, whole=long_text == DOCUMENT, sentences=sentences) for t in texts]
-        self._refuse_if_overloaded(self.costs.predict_s(estimated), len(texts))
+        self.refuse_if_overloaded(self.estimated_cost_s(texts, long_text, sentences), len(texts))
         started = time.perf_counter()
         plans = self.core.plan(texts, long_text, sentences)
         self.observer.tokenized(time.perf_counter() - started)
         job = self._admit(plans)
         if self._model_lock.acquire(blocking=False):
             try:
-                self._process(self._take_queued())
+                self._process(self._take_cycle())
             finally:
                 self._model_lock.release()
         with self._cond:
-            if self._queue:
+            if self._lanes.queued:
                 self._cond.notify()
-        # Past the queue deadline the batcher drops the job. This longer wait only bounds a hung inference:
-        # a job admitted by an idle worker may itself take longer than the deadline to score.
+        # Past the deadline the batcher drops the job's remaining slices. This longer wait only bounds a hung
+        # inference: a job admitted by an idle worker may itself take longer than the deadline to score.
         timeout_s = self.limits.deadline_s + max(self.limits.deadline_s, 3 * job.cost_s)
         try:
             return job.future.result(timeout=timeout_s)
         except FutureTimeout:
             raise DeadlineExceeded(f"no answer within {timeout_s:.1f}s") from None
 
-    def _refusal(self, cost_s: float, texts: int) -> str | None:
-        """Why a job of this cost would be refused now (call with the lock held)."""
+    def estimated_cost_s(self, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> float:
+        """What these texts would cost, from their lengths in characters, before tokenizing them."""
+        max_length = self.core.info.max_length
+        return self.costs.predict_s([window for text in texts for window in estimated_windows(
+            text, max_length, whole=long_text == DOCUMENT, sentences=sentences)])
+
+    def refuse_if_overloaded(self, cost_s: float, texts: int, *, offered: bool = True) -> None:
+        """Raise Overloaded now if a job of this cost would be refused; a check that reserves nothing.
+
+        `offered`: the job counts in the lanes' demand (once per request: not for a check on a lower bound)."""
+        with self._cond:
+            lane = self._lanes.lane_of(cost_s)
+            if offered:
+                self._lanes.offered(lane, cost_s, time.monotonic())
+            predicted_s = self._answer_in_s(lane, cost_s)
+            reason = self._refusal(lane, predicted_s, texts)
+        if reason is not None:
+            self._refused(reason, predicted_s)
+
+    def _answer_in_s(self, lane: str, cost_s: float) -> float:
+        return self._lanes.answer_in_s(lane, cost_s, time.monotonic())
+
+    def _refusal(self, lane: str, predicted_s: float, inputs: int) -> str | None:
+        """Why a job answered in predicted_s would be refused now (call with the lock held)."""
         if self._closed:
             raise NotReady("worker is shutting down")
-        return refusal_reason(backlog_s=self._backlog_s, cost_s=cost_s, deadline_s=self.limits.deadline_s,
+        return refusal_reason(predicted_s=predicted_s,
+                              limit_s=self._lanes.limit_s(lane, self.limits.deadline_s, DEADLINE_SHARE),
                               waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
                               worker_waiting_requests=self._worker_waiting.count,
-                              queued_texts=self._queued_texts, texts=texts, max_queued_texts=self.limits.max_queued_texts)
+                              queued_texts=self._queued_texts, texts=inputs, max_queued_texts=self.limits.max_queued_texts)
 
-    def _refuse_if_overloaded(self, cost_s: float, texts: int) -> None:
-        with self._cond:
-            reason, backlog_s = self._refusal(cost_s, texts), self._backlog_s
-        if reason is not None:
-            self._refused(reason, backlog_s)
+    def _refused(self, reason: str, predicted_s: float) -> None:
+        self.observer.refused(reason, predicted_s)
+        raise Overloaded(f"this worker would answer in {predicted_s:.2f}s ({reason})",
+                         retry_after_s=retry_after_s(predicted_s), reason=reason)
 
-    def _refused(self, reason: str, backlog_s: float) -> None:
-        self.observer.refused(reason, backlog_s)
-        raise Overloaded(f"this worker has {backlog_s:.2f}s of work waiting ({reason})",
-                         retry_after_s=retry_after_s(backlog_s), reason=reason)
+    def _slices(self, job: _Job) -> list[Slice]:
+        """The job's texts, shortest first, cut into slices of about one inference call each."""
+        budget = self.limits.call_budget
+        lengths = [[len(ids) for ids in plan.inputs] for plan in job.plans]
+        order = sorted(range(len(job.plans)), key=lambda i: max(lengths[i]))
+        slices, current, inputs, longest = [], [], 0, 0
+        for i in order:
+            count, top = len(lengths[i]), max(lengths[i])
+            if current and (inputs + count > budget.max_texts or (inputs + count) * max(longest, top) > budget.max_tokens):
+                slices.append(current)
+                current, inputs, longest = [], 0, 0
+            current.append(i)
+            inputs, longest = inputs + count, max(longest, top)
+        slices.append(current)
+        return [Slice(job, indices, sum(len(lengths[i]) for i in indices),
+                      self.costs.predict_s([n for i in indices for n in lengths[i]])) for indices in slices]
 
     def _admit(self, plans: list[TextPlan]) -> _Job:
-        lengths = [len(ids) for plan in plans for ids in plan.inputs]
-        cost_s = self.costs.predict_s(lengths)
+        job = _Job(lane="", deadline=0.0, remaining_s=0.0, plans=plans, results=[None] * len(plans))
+        slices = self._slices(job)
+        job.inputs, job.cost_s = sum(s.inputs for s in slices), sum(s.cost_s for s in slices)
         with self._cond:
-            reason = self._refusal(cost_s, len(lengths))
-            if reason is not None:
-                backlog_s = self._backlog_s
-            else:
-                job = _Job(plans, len(lengths), cost_s, deadline=time.monotonic() + self.limits.deadline_s)
-                self._queue.append(job)
-                self._queued_texts += len(lengths)
+            job.lane = self._lanes.lane_of(job.cost_s)
+            predicted_s = self._answer_in_s(job.lane, job.cost_s)
+            reason = self._refusal(job.lane, predicted_s, job.inputs)
+            if reason is None:
+                job.enqueued = time.monotonic()
+                job.deadline = job.enqueued + self.limits.deadline_s
+                job.remaining_s, job.predicted_s, job.unscored = job.cost_s, predicted_s, len(slices)
+                job.calls_at_admission = self._calls
+                self._lanes.push(slices)
+                self._queued_texts += job.inputs
                 self._waiting_jobs += 1
                 self._worker_waiting.add(1)
-                self._backlog_s += cost_s
+            backlog_s = self._lanes.backlog_s
         if reason is not None:
-            self._refused(reason, backlog_s)
-        self.observer.backlog(self._backlog_s)
+            self._refused(reason, predicted_s)
+        self.observer.backlog(backlog_s)
         return job
 
     def close(self, timeout_s: float = 30.0) -> None:
@@ -139,82 +187,98 @@ class MicroBatcher:
         if self._thread.is_alive():
             self._thread.join(timeout_s)
 
-    def _take_queued(self) -> list[_Job]:
-        """Whatever is queued now (up to max_texts), without waiting; may be empty."""
+    def _take_cycle(self) -> list[Slice]:
+        """The next cycle's slices (about one call of one lane), without waiting; may be empty."""
         with self._cond:
-            jobs: list[_Job] = []
-            self._fill(jobs)
-            return jobs
+            now = time.monotonic()
+            lane = self._lanes.next_lane(now, self.limits.deadline_s)
+            if lane is None:
+                return []
+            full_call_s = self.costs.call_s(self.limits.call_budget.max_texts,
+                                            self.limits.call_budget.max_tokens // self.limits.call_budget.max_texts)
+            return self._lanes.take(lane, self.limits.call_budget.max_texts, full_call_s, now)
 
-    def _take(self) -> list[_Job] | None:
+    def _take(self) -> list[Slice] | None:
         with self._cond:
-            while not self._queue and not self._closed:
+            while not self._lanes.queued and not self._closed:
                 self._cond.wait()
-            if not self._queue:
+            if not self._lanes.queued:
                 return None
-            jobs = [self._queue.popleft()]
-            self._fill(jobs)
             # Wait for stragglers only when others arrived together: a lone request never waits.
-            if self.limits.wait_s and len(jobs) > 1:
+            if self.limits.wait_s and self._waiting_jobs > 1:
                 self._cond.wait(self.limits.wait_s)
-                self._fill(jobs)
-            return jobs
-
-    def _fill(self, jobs: list[_Job]) -> None:
-        count = sum(j.inputs for j in jobs)
-        while self._queue and (not jobs or count + self._queue[0].inputs <= self.limits.call_budget.max_texts):
-            job = self._queue.popleft()
-            jobs.append(job)
-            count += job.inputs
+        return self._take_cycle()
 
     def _run(self) -> None:
-        while (jobs := self._take()) is not None:
+        while (slices := self._take()) is not None:
             with self._model_lock:
-                self._process(jobs)
+                self._process(slices)
 
-    def _process(self, jobs: list[_Job]) -> None:
-        if not jobs:
+    def _process(self, slices: list[Slice]) -> None:
+        if not slices:
             return
         try:
-            self._score(jobs)
+            self._score(slices)
         except Exception as exc:  # never let one bad batch kill the thread that serves the worker
-            for job in jobs:
-                if not job.future.done():
-                    job.future.set_exception(exc)
+            for item in slices:
+                if not item.job.future.done():
+                    item.job.future.set_exception(exc)
         finally:
-            self._done(jobs)
+            self._done(slices)
 
-    def _done(self, jobs: list[_Job]) -> None:
+    def _done(self, slices: list[Slice]) -> None:
         with self._cond:
-            self._waiting_jobs -= len(jobs)
-            self._worker_waiting.add(-len(jobs))
-            self._queued_texts -= sum(j.inputs for j in jobs)
-            self._backlog_s = max(0.0, self._backlog_s - sum(j.cost_s for j in jobs))
-        self.observer.backlog(self._backlog_s)
+            for item in slices:
+                self._lanes.done(item)
+                self._queued_texts -= item.inputs
+                if item.job.slices_left == 0:
+                    self._waiting_jobs -= 1
+                    self._worker_waiting.add(-1)
+            backlog_s = self._lanes.backlog_s
+        self.observer.backlog(backlog_s)
 
-    def _score(self, jobs: list[_Job]) -> None:
+    def _score(self, slices: list[Slice]) -> None:
         now = time.monotonic()
-        live: list[_Job] = []
-        for job in jobs:
-            self.observer.queued(now - job.enqueued)
+        live: list[Slice] = []
+        for item in slices:
+            job = item.job
+            if job.future.done():
+                continue  # dropped at an earlier slice
+            if not job.started:
+                job.started = True
+                self.observer.queued(now - job.enqueued)
             if now > job.deadline:
                 job.future.set_exception(DeadlineExceeded(f"waited {now - job.enqueued:.2f}s in the queue"))
             else:
-                live.append(job)
-        flat = [plan for job in live for plan in job.plans]
+                live.append(item)
+        flat = [item.job.plans[i] for item in live for i in item.indices]
         if not flat:
             return
-        calls = {"count": 0, "padded_tokens": 0}
+        shapes: list[tuple[int, int]] = []
 
         def on_call(texts: int, padded_tokens: int, seconds: float) -> None:
-            calls["count"] += 1
-            calls["padded_tokens"] += padded_tokens
+            shapes.append((texts, padded_tokens // texts))
             self.observer.batch_scored(texts, seconds)
 
         cycle_started = time.perf_counter()
         predictions = self.core.score_plans(flat, on_call)
-        self.costs.observe(time.perf_counter() - cycle_started, calls["padded_tokens"], calls["count"])
+        self.costs.observe(time.perf_counter() - cycle_started, shapes)
+        with self._cond:
+            self._calls += len(shapes)
+            calls = self._calls
+        # The cycle's calls count as each of its jobs' own: a sentence that shared a call with others did not
+        # wait for it.
+        for job in {item.job for item in live}:
+            job.own_calls += len(shapes)
         offset = 0
-        for job in live:
-            job.future.set_result(predictions[offset : offset + len(job.plans)])
-            offset += len(job.plans)
+        answered_at = time.monotonic()
+        for item in live:
+            job = item.job
+            for i in item.indices:
+                job.results[i] = predictions[offset]
+                offset += 1
+            job.unscored -= 1
+            if job.unscored == 0:
+                job.future.set_result(job.results)
+                waited = max(0, calls - job.calls_at_admission - job.own_calls)
+                self.observer.answered(job.lane, job.predicted_s, answered_at - job.enqueued, waited)

@@ -4,7 +4,7 @@ one of them the default that answers requests that name none."""
 import logging
 from collections.abc import Iterator
 
-from sentiment_service.predictor.contract import ModelInfo, Predictor, PredictorError
+from sentiment_service.predictor.contract import ModelInfo, Overloaded, Predictor, PredictorError
 
 log = logging.getLogger("sentiment_service")
 
@@ -64,6 +64,19 @@ class ModelSet:
             return self._by_name[name]
         except KeyError:
             raise UnknownModel(name, self.names) from None
+
+    def refuse_early(self, body_bytes: int, max_text_chars: int) -> None:
+        """Raise Overloaded when no model could admit a request body of this size now (the body, not read yet,
+        may name any of them)."""
+        refusals = []
+        for predictor in self:
+            try:
+                predictor.refuse_early(body_bytes, max_text_chars)
+            except Overloaded as exc:
+                refusals.append(exc)
+            else:
+                return
+        raise refusals[0]
 
     def load(self) -> None:
         """Load every model; a failure is kept in load_errors (so /ready says why) instead of raised."""

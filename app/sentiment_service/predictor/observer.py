@@ -24,6 +24,10 @@ class InferenceObserver(Protocol):
     def batch_scored(self, texts: int, inference_s: float) -> None:
         """One inference call ran over `texts` texts in `inference_s` seconds."""
 
+    def answered(self, lane: str, predicted_s: float, actual_s: float, calls_waited: int) -> None:
+        """A job of `lane` was answered actual_s after its admission, which predicted predicted_s; meanwhile
+        calls_waited inference calls for other jobs ran."""
+
     def cache_lookup(self, hits: int, misses: int) -> None:
         """The exact-text cache answered `hits` texts and passed `misses` on to the model."""
 
@@ -48,6 +52,9 @@ class NullObserver:
         pass
 
     def batch_scored(self, texts: int, inference_s: float) -> None:
+        pass
+
+    def answered(self, lane: str, predicted_s: float, actual_s: float, calls_waited: int) -> None:
         pass
 
     def cache_lookup(self, hits: int, misses: int) -> None:

@@ -6,7 +6,7 @@ per model.
 
 from pathlib import Path
 
-from sentiment_service.predictor.admission import WaitingRequests
+from sentiment_service.predictor.admission import WaitingRequests, minimum_windows
 from sentiment_service.predictor.cache import PredictionCache
 from sentiment_service.predictor.contract import ModelInfo, NotReady, Prediction
 from sentiment_service.predictor.documents import DOCUMENT
@@ -73,6 +73,15 @@ class ServingPredictor:
                 found[i] = prediction
                 self._cache.put(keys[i], prediction)
         return found
+
+    def refuse_early(self, body_bytes: int, max_text_chars: int) -> None:
+        """Raise Overloaded if even the cheapest request a body of this size can hold would be refused now, so
+        that it is refused before a byte of it is read (admission.minimum_windows)."""
+        if not self.ready:
+            return
+        windows = minimum_windows(body_bytes, self.info.max_length, max_text_chars)
+        if windows:
+            self._batcher.refuse_if_overloaded(self._batcher.costs.predict_s(windows), len(windows), offered=False)
 
     def close(self) -> None:
         if self._batcher is not None:

@@ -1,0 +1,166 @@
+"""Two lanes of work in one batcher, so that cheap requests are not queued behind expensive ones.
+
+A job predicted to cost at most LIGHT_MAX_S (a sentence, a review, a few of them) goes to the light lane; a
+batch of long reviews to the heavy lane. Jobs are cut into slices of about one inference call, and the batcher
+scores one lane's slices per cycle, so a sentence that arrives while a 64-review batch is being scored waits for
+one call, not for the batch.
+
+Which lane goes next is weighted fair queueing by cost: each lane's weight is its share of the cost offered
+lately (refused requests included), so under overload each class keeps the share of the CPU it had at normal
+load, and neither starves the other. A lane with nothing queued lends its share to the other. A job whose
+deadline comes near goes first whatever its lane: an admitted request is answered, not dropped.
+
+Admission asks each lane the same question: when would this job be answered? A light job is admitted while that
+stays within LIGHT_WAIT_S (so a refusal comes at once instead of after a long wait), a heavy one within its
+share of the deadline.
+"""
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+LIGHT, HEAVY = "light", "heavy"
+LANES = (LIGHT, HEAVY)
+# A job predicted to take at most this many seconds of batcher time is light: one review is about 0.02 s on one
+# core, a batch of 64 reviews about 1.5 s.
+LIGHT_MAX_S = 0.1
+# The light lane admits while a job would be answered within this: its queue stays short, its latency low.
+LIGHT_WAIT_S = 0.5
+# How long offered cost is remembered when weighing the lanes: long enough to smooth bursts, short enough to
+# follow a change of mix within seconds.
+DEMAND_HALF_LIFE_S = 5.0
+# Neither lane's weight falls below this, so a class that appears suddenly is served at once.
+MIN_SHARE = 0.1
+# A job whose deadline is nearer than this share of the deadline, beyond what it still costs, goes first.
+URGENT_SHARE = 0.2
+
+
+@dataclass(eq=False)
+class LaneJob:
+    """What the lanes know of a job: its lane, its deadline and what it still costs."""
+
+    lane: str
+    deadline: float
+    remaining_s: float
+    slices_left: int = 0
+
+
+@dataclass(eq=False)
+class Slice:
+    """About one inference call of a job: the indices of its texts in the job, their inputs and cost."""
+
+    job: LaneJob
+    indices: list[int]
+    inputs: int
+    cost_s: float
+
+
+@dataclass
+class _Lane:
+    queue: deque = field(default_factory=deque)
+    # Seconds of work admitted and not yet done (queued or being scored).
+    backlog_s: float = 0.0
+    # Cost served divided by the lane's weight: the lane furthest behind goes next.
+    served: float = 0.0
+    # Offered cost, decayed with DEMAND_HALF_LIFE_S, as of `demand_at`.
+    demand_s: float = 0.0
+    demand_at: float = 0.0
+
+
+class Lanes:
+    """The queued slices of one batcher; not thread-safe (the batcher holds its lock around every call)."""
+
+    def __init__(self):
+        self._lanes = {lane: _Lane() for lane in LANES}
+
+    @staticmethod
+    def lane_of(cost_s: float) -> str:
+        return LIGHT if cost_s <= LIGHT_MAX_S else HEAVY
+
+    @property
+    def backlog_s(self) -> float:
+        return sum(lane.backlog_s for lane in self._lanes.values())
+
+    @property
+    def queued(self) -> bool:
+        return any(lane.queue for lane in self._lanes.values())
+
+    def offered(self, lane: str, cost_s: float, now: float) -> None:
+        """A job of this cost asked to be admitted (counted whether or not it is)."""
+        state = self._lanes[lane]
+        state.demand_s = self._decayed(state, now) + cost_s
+        state.demand_at = now
+
+    def weights(self, now: float) -> dict[str, float]:
+        """Each lane's share of the batcher when both have work: its share of the cost offered lately."""
+        demand = {name: self._decayed(lane, now) for name, lane in self._lanes.items()}
+        total = sum(demand.values())
+        if total <= 0:
+            return {name: 1 / len(LANES) for name in LANES}
+        shares = {name: max(MIN_SHARE, value / total) for name, value in demand.items()}
+        norm = sum(shares.values())
+        return {name: share / norm for name, share in shares.items()}
+
+    def answer_in_s(self, lane: str, cost_s: float, now: float) -> float:
+        """Predicted seconds until a job of this cost, admitted to `lane` now, is answered.
+
+        Both lanes progress at their weights until one runs dry, and then the other has the batcher alone: the
+        job is done at (own backlog + cost) / weight, or once all the work now admitted is, whichever is sooner."""
+        own, other = self._lanes[lane], self._lanes[HEAVY if lane == LIGHT else LIGHT]
+        work = own.backlog_s + cost_s
+        if other.backlog_s <= 0:
+            return work
+        return min(work / self.weights(now)[lane], work + other.backlog_s)
+
+    def limit_s(self, lane: str, deadline_s: float, deadline_share: float) -> float:
+        """The latest predicted answer the lane admits."""
+        latest = deadline_s * deadline_share
+        return min(LIGHT_WAIT_S, latest) if lane == LIGHT else latest
+
+    def push(self, slices: list[Slice]) -> None:
+        for item in slices:
+            state = self._lanes[item.job.lane]
+            if not state.queue:
+                # A lane that had nothing queued banks no credit for the time it was idle.
+                busy = [lane.served for lane in self._lanes.values() if lane.queue]
+                if busy:
+                    state.served = max(state.served, min(busy))
+            state.queue.append(item)
+            state.backlog_s += item.cost_s
+            item.job.slices_left += 1
+
+    def next_lane(self, now: float, deadline_s: float) -> str | None:
+        """The lane to serve next: an urgent job's, else the lane furthest behind its weight; None if all empty."""
+        waiting = [name for name, lane in self._lanes.items() if lane.queue]
+        if len(waiting) <= 1:
+            return waiting[0] if waiting else None
+        slack = {name: self._lanes[name].queue[0].job.deadline - now - self._lanes[name].queue[0].job.remaining_s
+                 for name in waiting}
+        urgent = min(waiting, key=slack.get)
+        if slack[urgent] < URGENT_SHARE * deadline_s:
+            return urgent
+        return min(waiting, key=lambda name: self._lanes[name].served)
+
+    def take(self, lane: str, max_inputs: int, max_cost_s: float, now: float) -> list[Slice]:
+        """The next slices of `lane` for one cycle: at least one, more while they fit in `max_inputs` inputs and
+        `max_cost_s` seconds (about one full call)."""
+        state = self._lanes[lane]
+        taken = [state.queue.popleft()]
+        inputs, cost = taken[0].inputs, taken[0].cost_s
+        while state.queue and inputs + state.queue[0].inputs <= max_inputs and cost + state.queue[0].cost_s <= max_cost_s:
+            item = state.queue.popleft()
+            taken.append(item)
+            inputs, cost = inputs + item.inputs, cost + item.cost_s
+        state.served += cost / self.weights(now)[lane]
+        return taken
+
+    def done(self, item: Slice) -> None:
+        """A slice was scored, or dropped with its job."""
+        state = self._lanes[item.job.lane]
+        state.backlog_s = max(0.0, state.backlog_s - item.cost_s)
+        item.job.remaining_s = max(0.0, item.job.remaining_s - item.cost_s)
+        item.job.slices_left -= 1
+
+    @staticmethod
+    def _decayed(lane: _Lane, now: float) -> float:
+        return lane.demand_s * math.exp2(-(now - lane.demand_at) / DEMAND_HALF_LIFE_S)

@@ -1,0 +1,92 @@
+"""The two lanes: weights follow the cost offered, the answer time is predicted from both lanes' backlogs, the
+lane furthest behind its weight goes next, an urgent job goes first, and an idle lane banks no credit."""
+
+import pytest
+
+from sentiment_service.predictor.lanes import HEAVY, LIGHT, LIGHT_WAIT_S, MIN_SHARE, LaneJob, Lanes, Slice
+
+
+def job(lane: str, cost_s: float, deadline: float = 100.0) -> LaneJob:
+    return LaneJob(lane=lane, deadline=deadline, remaining_s=cost_s)
+
+
+def slices(lane: str, count: int, cost_s: float, deadline: float = 100.0) -> list[Slice]:
+    owner = job(lane, count * cost_s, deadline)
+    return [Slice(owner, [i], 1, cost_s) for i in range(count)]
+
+
+def test_the_lane_is_chosen_by_predicted_cost():
+    assert Lanes.lane_of(0.01) == LIGHT and Lanes.lane_of(1.5) == HEAVY
+
+
+def test_weights_follow_the_cost_offered_with_a_floor():
+    lanes = Lanes()
+    assert lanes.weights(0.0) == {LIGHT: 0.5, HEAVY: 0.5}
+    lanes.offered(LIGHT, 1.0, 0.0)
+    lanes.offered(HEAVY, 3.0, 0.0)
+    assert lanes.weights(0.0) == pytest.approx({LIGHT: 0.25, HEAVY: 0.75})
+    lanes.offered(HEAVY, 1000.0, 0.0)
+    assert lanes.weights(0.0)[LIGHT] == pytest.approx(MIN_SHARE / (MIN_SHARE + 1000 / 1001), rel=1e-3)
+
+
+def test_an_answer_is_predicted_from_both_lanes_backlogs():
+    lanes = Lanes()
+    assert lanes.answer_in_s(LIGHT, 0.01, 0.0) == pytest.approx(0.01)  # an idle batcher: its own cost
+    lanes.offered(LIGHT, 1.0, 0.0)
+    lanes.offered(HEAVY, 1.0, 0.0)  # equal weights
+    lanes.push(slices(HEAVY, 4, 1.0))  # 4 s of heavy work
+    # At half the batcher while the heavy lane has work: 0.2 s of light work takes 0.4 s.
+    assert lanes.answer_in_s(LIGHT, 0.2, 0.0) == pytest.approx(0.4)
+    # 6 s of light work outlasts the heavy backlog: everything admitted is done by 4 + 6 s.
+    assert lanes.answer_in_s(LIGHT, 6.0, 0.0) == pytest.approx(10.0)
+    assert lanes.limit_s(LIGHT, 10.0, 0.8) == LIGHT_WAIT_S and lanes.limit_s(HEAVY, 10.0, 0.8) == 8.0
+
+
+def test_the_lane_furthest_behind_its_weight_goes_next_so_both_are_served():
+    lanes = Lanes()
+    lanes.offered(LIGHT, 1.0, 0.0)
+    lanes.offered(HEAVY, 1.0, 0.0)
+    lanes.push(slices(HEAVY, 10, 0.2) + slices(LIGHT, 10, 0.2))
+    order = []
+    for _ in range(8):
+        lane = lanes.next_lane(0.0, 10.0)
+        for item in lanes.take(lane, max_inputs=1, max_cost_s=0.2, now=0.0):
+            lanes.done(item)
+        order.append(lane)
+    assert order.count(LIGHT) == order.count(HEAVY) == 4
+
+
+def test_a_job_near_its_deadline_goes_first_whatever_the_weights():
+    lanes = Lanes()
+    lanes.offered(LIGHT, 100.0, 0.0)  # the light lane is owed nearly everything
+    lanes.push(slices(LIGHT, 5, 0.05) + slices(HEAVY, 2, 1.0, deadline=5.0))
+    assert lanes.next_lane(0.0, 10.0) == LIGHT
+    # At 1.5 s the heavy job has 5 - 1.5 - 2 = 1.5 s of slack, under a fifth of the 10 s deadline.
+    assert lanes.next_lane(1.5, 10.0) == HEAVY
+
+
+def test_a_light_cycle_takes_many_small_slices_up_to_a_call():
+    lanes = Lanes()
+    lanes.push(slices(LIGHT, 20, 0.01))
+    assert len(lanes.take(LIGHT, max_inputs=64, max_cost_s=0.1, now=0.0)) == 10
+    assert len(lanes.take(LIGHT, max_inputs=4, max_cost_s=1.0, now=0.0)) == 4
+
+
+def test_a_lane_that_was_idle_banks_no_credit():
+    lanes = Lanes()
+    lanes.offered(LIGHT, 1.0, 0.0)
+    lanes.offered(HEAVY, 1.0, 0.0)
+    lanes.push(slices(HEAVY, 50, 0.2))
+    for _ in range(40):  # the heavy lane served alone for a while
+        for item in lanes.take(HEAVY, 1, 0.2, 0.0):
+            lanes.done(item)
+    lanes.push(slices(LIGHT, 10, 0.2))
+    served = [lanes.next_lane(0.0, 10.0) for _ in range(1)]
+    for _ in range(6):
+        lane = lanes.next_lane(0.0, 10.0)
+        served.append(lane)
+        for item in lanes.take(lane, 1, 0.2, 0.0):
+            lanes.done(item)
+    # Alternating from the start, not the light lane alone for 40 slices.
+    assert served[1:].count(HEAVY) == 3
+    assert lanes.backlog_s == pytest.approx(7 * 0.2 + 7 * 0.2)
