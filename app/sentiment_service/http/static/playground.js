@@ -210,9 +210,50 @@ function renderWords(text, words, labels) {
   }
 }
 
+// A long text (too many words to explain word by word) is shown by its sentences, each tinted by its own label,
+// stronger the surer the model is of it; the document's verdict above them is the whole text's.
+function renderSentences(text, sentences, labels) {
+  const chars = Array.from(text); // offsets count Unicode code points, as this does
+  const out = $("words");
+  out.replaceChildren();
+  let at = 0;
+  for (const sentence of sentences) {
+    out.append(chars.slice(at, sentence.start).join(""));
+    const mark = document.createElement("mark");
+    mark.textContent = chars.slice(sentence.start, sentence.end).join("");
+    const sure = sentence.scores[sentence.label];
+    const summary = `${sentence.label} ${pct(sure)}` + (sentence.polarity === undefined ? "" : `, polarity ${signed(sentence.polarity)}`);
+    mark.tabIndex = 0;
+    mark.title = summary;
+    mark.dataset.label = sentence.label;
+    mark.style.setProperty("--rgb", labelColour(sentence.label, labels));
+    const chance = 1 / labels.length;
+    mark.style.setProperty("--alpha", (0.1 + 0.5 * Math.max(0, (sure - chance) / (1 - chance))).toFixed(3));
+    const shown = mark.textContent.length > 60 ? mark.textContent.slice(0, 60) + "…" : mark.textContent;
+    const show = () => { $("word-detail").textContent = `${shown}: ${summary}`; };
+    mark.addEventListener("mouseenter", show);
+    mark.addEventListener("focus", show);
+    out.append(mark);
+    at = sentence.end;
+  }
+  out.append(chars.slice(at).join(""));
+  const legend = $("legend");
+  legend.replaceChildren();
+  for (const label of labels) legend.append(swatchItem(label, labels, `${label} sentence`));
+}
+
+function showParts(kind) {
+  const sentences = kind === "sentences";
+  $("parts-title").textContent = sentences ? "Sentences" : "Words";
+  $("parts-hint").textContent = sentences
+    ? "Each sentence is tinted with its own label, stronger the surer the model is. Hover over or tab to one for its numbers."
+    : "Each word is tinted with the label it pushed towards, stronger for a bigger push. Hover over or tab to a word for its numbers.";
+}
+
 function showPrediction(prediction) {
   $("label").textContent = prediction.label;
   $("confidence").textContent = `(${pct(prediction.score)}${prediction.truncated ? ", scored on its first part only" : ""})`;
+  $("mixed").hidden = prediction.mixed !== true;
   renderBars(prediction.scores);
   $("single-result").hidden = false;
 }
@@ -230,16 +271,17 @@ async function scoreText() {
       result = await call("/explain", { text });
     } catch (err) {
       if (err.code !== "too_many_words") throw err;
-      // Too long to explain word by word, not to score: show the prediction alone.
-      result = { ...(await call("/predict", { text })), words: null };
-      note = `Word colours are shown for texts of up to ${fmt(err.detail.limit)} words; this one has more.`;
+      // Too long to explain word by word, not to score: the whole text's verdict, and its sentences.
+      result = { ...(await call("/predict", { text, sentences: true })), words: null };
+      note = `Word colours are shown for texts of up to ${fmt(err.detail.limit)} words; this one has more, so its sentences are shown.`;
     }
     showPrediction(result);
     if (result.words) {
+      showParts("words");
       renderWords(text, result.words, Object.keys(result.scores));
     } else {
-      $("words").replaceChildren(text);
-      $("legend").replaceChildren();
+      showParts("sentences");
+      renderSentences(text, result.sentences, Object.keys(result.scores));
     }
     setStatus("single-status", note || "Scored.");
   }, (err) => {
