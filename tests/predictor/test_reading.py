@@ -5,6 +5,8 @@ from itertools import islice
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evaluation.data import IMDB_TRAIN
 from sentiment_service.predictor.contract import ModelInfo, Prediction, SentenceScore
@@ -36,12 +38,14 @@ def reviews(count):
 
 
 def test_texts_within_the_window_keep_todays_scores_bit_for_bit(core):
-    texts = [t for t in reviews(40) if not core.encode([t])[0].truncated][:10] + ["I loved it", "Great stay! Awful food."]
+    candidates = reviews(40)
+    texts = [t for t, e in zip(candidates, core.encode(candidates)) if not e.truncated][:10]
+    texts += ["I loved it", "Great stay! Awful food."]
+    today = [todays_prediction(core, text) for text in texts]
     for reading in ({}, {"long_text": "truncate"}, {"sentences": True}, {"long_text": "truncate", "sentences": True}):
-        for text, prediction in zip(texts, core.score(texts, **reading)):
-            today = todays_prediction(core, text)
+        for before, prediction in zip(today, core.score(texts, **reading)):
             assert (prediction.label, prediction.score, prediction.scores, prediction.truncated) == (
-                today.label, today.score, today.scores, False)
+                before.label, before.score, before.scores, False)
 
 
 def test_truncate_gives_todays_answer_for_a_long_text(core):
@@ -116,3 +120,18 @@ def test_batched_documents_score_as_they_do_alone(core):
     for text, prediction in zip(texts, together):
         assert core.score([text], sentences=True)[0] == prediction
     assert np.isclose(sum(together[0].scores.values()), 1.0)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list("good awful film. !?\n…😀éx")), min_size=1, max_size=400))
+def test_any_text_read_whole_with_sentences_gives_sentences_that_slice_it(tiny_core, text):
+    if not text.strip():
+        return
+    [prediction] = tiny_core.score([text], sentences=True)
+    assert prediction.truncated is False and abs(sum(prediction.scores.values()) - 1) < 1e-9
+    previous_end = 0
+    for sentence in prediction.sentences:
+        assert previous_end <= sentence.start < sentence.end <= len(text)
+        assert text[sentence.start:sentence.end] == text[sentence.start:sentence.end].strip()
+        previous_end = sentence.end
+    assert prediction.mixed in (True, False)
