@@ -67,8 +67,8 @@ def log_mean(p: np.ndarray, w: list[int], labels: list[str]) -> np.ndarray:
 
 
 def confidence_weighted(p: np.ndarray, w: list[int], labels: list[str]) -> np.ndarray:
-    polarity = np.abs(p[:, labels.index("positive")] - p[:, labels.index("negative")])
-    return combine(p, list(np.asarray(w, float) * (0.05 + polarity)))
+    """The service's rule (documents.combine): tokens x (UNDECIDED_WEIGHT + |polarity|)."""
+    return combine(p, w, p[:, labels.index("positive")] - p[:, labels.index("negative")])
 
 
 def last_doubled(p: np.ndarray, w: list[int], labels: list[str]) -> np.ndarray:

@@ -6,9 +6,11 @@ scores any text: its tokens framed by the model's special tokens ([CLS] ... [SEP
 whole text gives the same ids as tokenizing the piece's text alone, because sentence boundaries fall between
 words and the tokenizer normalizes character by character.
 
-The document's probabilities are the mean of its pieces' probabilities weighted by their tokens (the rule was
-chosen on training rows by evaluation/combining.py; the model card says how). A text that fits the window is
-never cut: it keeps exactly the score it had before documents were read whole.
+The document's probabilities are the mean of its pieces' probabilities, each weighted by its tokens and by how
+decided it is (|polarity|): a window of plot summary that the model finds neutral counts less than the window
+with the verdict. The rule was chosen on training rows by evaluation/combining.py against plain and
+token-weighted means, log-probability means and the last piece counted twice (model card, "Long texts"). A text
+that fits the window is never cut: it keeps exactly the score it had before documents were read whole.
 """
 
 from dataclasses import dataclass
@@ -18,8 +20,8 @@ import numpy as np
 from sentiment_service.predictor.contract import DOCUMENT, LONG_TEXT_MODES, TRUNCATE
 from sentiment_service.predictor.segmenter import SentenceSpan
 
-__all__ = ["DOCUMENT", "LONG_TEXT_MODES", "TRUNCATE", "Framing", "Piece", "Tokens", "combine", "first_window", "packed",
-           "sentence_pieces"]
+__all__ = ["DOCUMENT", "LONG_TEXT_MODES", "TRUNCATE", "UNDECIDED_WEIGHT", "Framing", "Piece", "Tokens", "combine",
+           "first_window", "packed", "sentence_pieces"]
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,15 @@ def first_window(tokens: Tokens, sentences: list[SentenceSpan], framing: Framing
     return Tokens(tokens.ids[:room], tokens.offsets[:room]), kept
 
 
-def combine(probabilities: np.ndarray, weights: list[int]) -> np.ndarray:
-    """A document's probabilities from its pieces': their mean, weighted by the pieces' tokens."""
-    w = np.asarray(weights, dtype=np.float64)
+# Every piece counts at least this much beside its |polarity| (0 to 1), so a document whose pieces are all neutral
+# is their token-weighted mean, and no piece is ever ignored.
+UNDECIDED_WEIGHT = 0.05
+
+
+def combine(probabilities: np.ndarray, tokens: list[int], polarity: np.ndarray | None = None) -> np.ndarray:
+    """A document's probabilities from its pieces': their mean, weighted by each piece's tokens times
+    (UNDECIDED_WEIGHT + |polarity|), or by its tokens alone for a model without polarity (polarity None)."""
+    w = np.asarray(tokens, dtype=np.float64)
+    if polarity is not None:
+        w = w * (UNDECIDED_WEIGHT + np.abs(polarity))
     return (probabilities * w[:, None]).sum(axis=0) / w.sum()

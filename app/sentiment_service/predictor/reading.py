@@ -36,7 +36,7 @@ class TextPlan:
         """This text's prediction from the probabilities of its inputs, in the order of `inputs`."""
         if self.pieces:
             count = len(self.pieces)
-            document = to_prediction(info, combine(rows[:count], [p.weight for p in self.pieces]), truncated=False)
+            document = to_prediction(info, combined(info, rows[:count], self.pieces), truncated=False)
         else:
             count = 1
             document = to_prediction(info, rows[0], self.whole.truncated)
@@ -46,9 +46,15 @@ class TextPlan:
         for sentence in self.sentences:
             sentence_rows, count = rows[count : count + len(sentence)], count + len(sentence)
             scored.append(SentenceScore(sentence[0].start, sentence[-1].end, to_prediction(
-                info, combine(sentence_rows, [p.weight for p in sentence]), truncated=False)))
+                info, combined(info, sentence_rows, sentence), truncated=False)))
         return Prediction(document.label, document.score, document.scores, document.truncated,
                           sentences=tuple(scored), mixed=mixed(info, scored))
+
+
+def combined(info: ModelInfo, rows: np.ndarray, pieces: tuple[Piece, ...]) -> np.ndarray:
+    """The probabilities of a text (or a sentence) read as several pieces: documents.combine with their polarity."""
+    polarity = [info.polarity_of(dict(zip(info.labels, row))) for row in rows]
+    return combine(rows, [p.weight for p in pieces], None if None in polarity else np.array(polarity))
 
 
 def plan_texts(model: OnnxModel, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> list[TextPlan]:
