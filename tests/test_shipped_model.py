@@ -66,6 +66,8 @@ def test_tokenizer_pads_per_batch_not_to_a_fixed_length(shipped):
     assert lengths[0] < lengths[1] < 20
 
 
-def test_long_reviews_are_truncated_and_flagged(shipped):
-    prediction = shipped.predict(["An absolutely wonderful film. " * 200])[0]
-    assert prediction.truncated is True and prediction.label == "positive"
+def test_long_reviews_are_read_whole_or_truncated_and_flagged(shipped):
+    whole = shipped.predict(["An absolutely wonderful film. " * 200])[0]
+    first = shipped.predict(["An absolutely wonderful film. " * 200], long_text="truncate")[0]
+    assert whole.truncated is False and whole.label == "positive"
+    assert first.truncated is True and first.label == "positive"
