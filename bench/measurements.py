@@ -100,6 +100,39 @@ def bulk_figures(results: dict) -> dict[str, Figure]:
     return figures
 
 
+# What `make overload` records of each level and class, with its unit and how many digits to quote.
+OVERLOAD_FIGURES = {"offered_rps": ("req/s", 0), "goodput_texts_s": ("texts/s", 0), "share_200": ("%", 1),
+                    "share_429": ("%", 1), "share_503": ("%", 2), "late_200": ("requests", 0), "p50_200_ms": ("ms", 0),
+                    "p99_200_ms": ("ms", 0), "p99_429_ms": ("ms", 1)}
+
+
+def overload_figures(results: dict) -> dict[str, Figure]:
+    """The figures of one `bench.overload`: per scenario, class and level, and the prediction's agreement."""
+    figures: dict[str, Figure] = {}
+    for scenario, result in results.items():
+        for kind, levels in result["levels"].items():
+            peak = levels[0]["goodput_texts_s"]
+            for level in levels:
+                prefix, m = f"overload_{scenario}_{kind}_{level['multiple']}x", level["multiple"]
+                what = f"{result['title']}, {kind} requests, {m}x the measured capacity"
+                for name, (unit, digits) in OVERLOAD_FIGURES.items():
+                    if level.get(name) is None:
+                        continue
+                    value = 100 * level[name] if unit == "%" else level[name]
+                    figures[f"{prefix}_{name}"] = Figure(value, unit, f"{name} of {what}", digits)
+                if peak:
+                    figures[f"{prefix}_vs_1x"] = Figure(100 * level["goodput_texts_s"] / peak, "%",
+                                                        f"goodput against 1x, {what}", 0)
+                for path, value in level.get("probe_p99_ms", {}).items():
+                    figures[f"{prefix}_p99{path.replace('/', '_')}_ms"] = Figure(value, "ms", f"p99 of {path}, {what}", 0)
+        for load, lanes in result.get("agreement", {}).items():
+            for lane, values in lanes.items():
+                figures[f"overload_agreement_{load}_{lane}_ratio"] = Figure(
+                    values["ratio"], "x", f"predicted / actual mean seconds from admission to answer, {lane} lane, "
+                    f"{load} load (16 clients, closed loop)", 2)
+    return figures
+
+
 def load(path: Path = FILE) -> dict:
     """The whole file: {"figures": {key: {...}}, "runs": {source: {...}}}."""
     return json.loads(path.read_text(encoding="utf-8"))

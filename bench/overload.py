@@ -1,18 +1,21 @@
 """Overload: offer 1x, 2x, 4x and 10x the measured capacity and see what the service answers.
 
-    .venv/bin/python -m bench.overload                  # `make overload`: a few minutes
+    .venv/bin/python -m bench.overload                  # `make overload`: both scenarios, about ten minutes
     .venv/bin/python -m bench.overload --quick          # smoke test of the harness
+    .venv/bin/python -m bench.overload --only heavy_light
 
-Our service runs on 127.0.0.1 with its default settings except REQUEST_DEADLINE_S (2 s here, so each
-level reaches a steady state in seconds). Requests arrive open-loop (Poisson, at a fixed rate whatever
-the answers) from a pool of many client threads, with a mix of short and long texts on both endpoints:
-40% /predict of an SST-2 sentence, 30% /predict of an IMDB review, 30% /batch-predict of 32 texts (half
-each). Capacity is first measured closed-loop: the rate of 200s with 32 clients always waiting.
+Our service runs on 127.0.0.1, one scenario at a time (overload_scenarios.py): `mixed` (short and long texts
+on both endpoints, REQUEST_DEADLINE_S=2) and `heavy_light` (64-review batches and single sentences, default
+settings, each class reported on its own). Requests arrive open-loop (Poisson, at a fixed rate whatever the
+answers) from a pool of many client threads. Capacity is first measured closed-loop: the rate of 200s with 32
+clients always waiting.
 
-Per level it reports goodput (texts answered 200 within the deadline, per second), the share of 200, 429
-and 503 answers, p50/p99 latency of the 200s, p99 time until a 429 arrives, and the slowest /health and
-/ready answer from a prober that asks every 100 ms. Results go to bench/results/overload.json, the chart to
-docs/overload.png.
+Per level and class it reports goodput (texts answered 200 within the deadline, per second), the share of
+200, 429 and 503 answers, 200s later than the deadline, p50/p99 latency of the 200s, p99 time until a 429
+arrives, and the p99 of /health and /ready from a prober that asks every 100 ms. For heavy_light it also
+checks admission control's prediction: the mean predicted and actual seconds from admission to answer, per
+lane, under a short, a long and a mixed load. Results go to bench/results/overload.json, the chart to
+docs/overload.png, the figures to bench/measurements.json (a full run only).
 """
 
 import argparse
@@ -30,7 +33,8 @@ from urllib.parse import urlsplit
 
 from matplotlib.figure import Figure
 
-from bench import repo
+from bench import measurements, quote, repo
+from bench.overload_scenarios import Scenario, heavy_and_light, measure_agreement, mixed_texts
 from bench.service import exit_on_sigterm, ours_command, running_server
 from bench.stats import percentile
 from bench.texts import long_texts, short_texts
@@ -48,20 +52,8 @@ class Job:
     path: str
     body: bytes
     texts: int
-
-
-def request_mix(short: list[str], long: list[str], rng: random.Random, count: int = 2000) -> list[Job]:
-    jobs = []
-    for _ in range(count):
-        roll = rng.random()
-        if roll < 0.4:
-            jobs.append(Job("/predict", json.dumps({"text": rng.choice(short)}).encode(), 1))
-        elif roll < 0.7:
-            jobs.append(Job("/predict", json.dumps({"text": rng.choice(long)}).encode(), 1))
-        else:
-            texts = [rng.choice(short) for _ in range(16)] + [rng.choice(long) for _ in range(16)]
-            jobs.append(Job("/batch-predict", json.dumps({"texts": texts}).encode(), 32))
-    return jobs
+    # The class a result is reported under (the mixed-costs scenario has two: light and heavy).
+    kind: str = "mixed"
 
 
 @dataclass
@@ -70,6 +62,7 @@ class Outcome:
     seconds: float
     texts: int
     error: str = ""
+    kind: str = "mixed"
 
 
 @dataclass
@@ -78,23 +71,28 @@ class LevelResult:
     sent: int
     seconds: float
     outcomes: list[Outcome] = field(default_factory=list)
-    probe_max_ms: dict[str, float] = field(default_factory=dict)
+    # Every probe's latency, by path.
+    probe_ms: dict[str, list[float]] = field(default_factory=dict)
 
-    def summary(self, deadline_s: float) -> dict:
-        answered = len(self.outcomes) or 1
-        ok = [o for o in self.outcomes if o.status == 200]
-        refused = [o.seconds for o in self.outcomes if o.status == 429]
+    def summary(self, deadline_s: float, kind: str | None = None) -> dict:
+        """The level's figures, for the requests of one class (`kind`) or all of them."""
+        outcomes = [o for o in self.outcomes if kind is None or o.kind == kind]
+        answered = len(outcomes) or 1
+        ok = [o for o in outcomes if o.status == 200]
+        refused = [o.seconds for o in outcomes if o.status == 429]
         return {
-            "offered_rps": round(self.offered_rps, 2), "sent": self.sent,
+            "offered_rps": round(self.offered_rps * len(outcomes) / max(1, len(self.outcomes)), 2), "sent": len(outcomes),
             "goodput_texts_s": round(sum(o.texts for o in ok if o.seconds <= deadline_s) / self.seconds, 1),
             "share_200": round(len(ok) / answered, 4), "share_429": round(len(refused) / answered, 4),
-            "share_503": round(sum(o.status == 503 for o in self.outcomes) / answered, 4),
-            "share_other": round(sum(o.status not in (200, 429, 503) for o in self.outcomes) / answered, 4),
+            "share_503": round(sum(o.status == 503 for o in outcomes) / answered, 4),
+            "share_other": round(sum(o.status not in (200, 429, 503) for o in outcomes) / answered, 4),
+            "late_200": sum(o.seconds > deadline_s for o in ok),
             "p50_200_ms": round(percentile([o.seconds * 1000 for o in ok], 50), 1),
             "p99_200_ms": round(percentile([o.seconds * 1000 for o in ok], 99), 1),
             "p99_429_ms": round(percentile([s * 1000 for s in refused], 99), 1) if refused else None,
-            "probe_max_ms": {k: round(v, 1) for k, v in self.probe_max_ms.items()},
-            "no_answer": dict(Counter(o.error for o in self.outcomes if o.status == 0)),
+            "probe_max_ms": {k: round(max(v), 1) for k, v in self.probe_ms.items() if v},
+            "probe_p99_ms": {k: round(percentile(v, 99), 1) for k, v in self.probe_ms.items() if v},
+            "no_answer": dict(Counter(o.error for o in outcomes if o.status == 0)),
         }
 
 
@@ -122,12 +120,12 @@ def client(url: str, jobs: "queue.Queue[tuple[Job, float] | None]", results: lis
             status, error = 0, type(exc).__name__
             connection.close()
             connection = http.client.HTTPConnection(host.hostname, host.port, timeout=timeout_s)
-        results.append(Outcome(status, time.monotonic() - arrived, job.texts, error))
+        results.append(Outcome(status, time.monotonic() - arrived, job.texts, error, job.kind))
         last_used = time.monotonic()
     connection.close()
 
 
-def probe(url: str, stop: threading.Event, slowest: dict[str, float]) -> None:
+def probe(url: str, stop: threading.Event, latencies: dict[str, list[float]]) -> None:
     host = urlsplit(url)
     while not stop.wait(0.1):
         for path in ("/health", "/ready"):
@@ -140,7 +138,7 @@ def probe(url: str, stop: threading.Event, slowest: dict[str, float]) -> None:
                 pass
             finally:
                 connection.close()
-            slowest[path] = max(slowest.get(path, 0.0), (time.monotonic() - started) * 1000)
+            latencies.setdefault(path, []).append((time.monotonic() - started) * 1000)
 
 
 def offer(url: str, jobs: list[Job], rate: float | None, duration_s: float, clients: int, timeout_s: float,
@@ -149,8 +147,8 @@ def offer(url: str, jobs: list[Job], rate: float | None, duration_s: float, clie
     work: queue.Queue = queue.Queue()
     results: list[Outcome] = []
     threads = [threading.Thread(target=client, args=(url, work, results, timeout_s), daemon=True) for _ in range(clients)]
-    stop_probe, slowest = threading.Event(), {}
-    prober = threading.Thread(target=probe, args=(url, stop_probe, slowest), daemon=True)
+    stop_probe, probes = threading.Event(), {}
+    prober = threading.Thread(target=probe, args=(url, stop_probe, probes), daemon=True)
     for thread in threads + [prober]:
         thread.start()
     started = time.monotonic()
@@ -176,38 +174,78 @@ def offer(url: str, jobs: list[Job], rate: float | None, duration_s: float, clie
     stop_probe.set()
     prober.join(10)
     elapsed = time.monotonic() - started
-    return LevelResult(rate or sent / elapsed, sent, elapsed, results, slowest)
+    return LevelResult(rate or sent / elapsed, sent, elapsed, results, probes)
 
 
-def draw_chart(levels: list[dict], deadline_s: float, path: Path) -> None:
-    multiples = [level["multiple"] for level in levels]
-    figure = Figure(figsize=(7, 4), dpi=110)
-    goodput_axis = figure.subplots()
-    goodput_axis.plot(multiples, [level["goodput_texts_s"] for level in levels], "o-", color="tab:blue", label="goodput")
-    goodput_axis.set_xscale("log")
-    goodput_axis.set_xticks(multiples, [f"{m}x" for m in multiples])
-    goodput_axis.set_xlabel("offered load (multiple of measured capacity)")
-    goodput_axis.set_ylabel("goodput (texts/s answered 200 in time)", color="tab:blue")
-    goodput_axis.set_ylim(bottom=0)
-    latency_axis = goodput_axis.twinx()
-    latency_axis.plot(multiples, [level["p99_200_ms"] for level in levels], "s--", color="tab:red", label="p99 of 200s")
-    latency_axis.axhline(deadline_s * 1000, color="tab:red", alpha=0.3, linestyle=":", label="deadline")
-    latency_axis.set_ylabel("p99 latency of 200s (ms)", color="tab:red")
-    latency_axis.set_ylim(bottom=0, top=deadline_s * 1000 * 1.2)
-    figure.legend(loc="lower left", bbox_to_anchor=(0.12, 0.15))
-    goodput_axis.set_title("Goodput and p99 latency under overload (make overload)")
+def draw_chart(series: dict[str, list[dict]], path: Path) -> None:
+    """Goodput relative to 1x and p99 latency of the 200s (as a share of the deadline), one line per class."""
+    figure = Figure(figsize=(8, 4.2), dpi=110)
+    goodput_axis, latency_axis = figure.subplots(1, 2)
+    for name, levels in series.items():
+        multiples = [level["multiple"] for level in levels]
+        peak = levels[0]["goodput_texts_s"] or float("nan")
+        goodput_axis.plot(multiples, [level["goodput_texts_s"] / peak for level in levels], "o-", label=name)
+        latency_axis.plot(multiples, [level["p99_200_ms"] / (level["deadline_s"] * 1000) for level in levels], "s--",
+                          label=name)
+    for axis, label in ((goodput_axis, "goodput, share of its 1x figure"), (latency_axis, "p99 of 200s, share of the deadline")):
+        axis.set_xscale("log")
+        axis.set_xticks(MULTIPLES, [f"{m}x" for m in MULTIPLES])
+        axis.set_xlabel("offered load (multiple of measured capacity)")
+        axis.set_ylabel(label)
+        axis.set_ylim(bottom=0, top=1.25)
+    goodput_axis.axhline(0.9, color="grey", alpha=0.4, linestyle=":")
+    latency_axis.axhline(1.0, color="tab:red", alpha=0.3, linestyle=":")
+    goodput_axis.legend(loc="lower left", fontsize="small")
+    figure.suptitle("Goodput and p99 latency under overload (make overload)")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
+
+
+def run_scenario(scenario: Scenario, args: argparse.Namespace, seconds: float, rng: random.Random,
+                 agreement_loads: dict[str, list[Job]] | None = None) -> dict:
+    """Capacity (closed loop), then 1x to 10x of it (open loop); per class, each level's summary."""
+    build = partial(ours_command, workers=args.workers, model_dir=repo.MODEL_DIR, settings=scenario.settings)
+    timeout_s = scenario.deadline_s * 3
+    result = {"title": scenario.title, "deadline_s": scenario.deadline_s, "levels": {kind: [] for kind in scenario.kinds}}
+    with running_server(scenario.name, build, args.workers) as server:
+        offer(server.url, scenario.jobs, None, min(seconds, 5.0), 32, timeout_s, rng)  # warm-up: the cost model learns
+        if agreement_loads:
+            result["agreement"] = measure_agreement(server.url, offer, agreement_loads, min(seconds, 10.0), rng)
+        capacity = offer(server.url, scenario.jobs, None, seconds, 32, timeout_s, rng)
+        result["capacity_rps"] = sum(o.status == 200 for o in capacity.outcomes) / capacity.seconds
+        print(f"[{scenario.name}] capacity (closed loop, 32 clients): {result['capacity_rps']:.1f} requests/s")
+        for multiple in MULTIPLES:
+            level = offer(server.url, scenario.jobs, result["capacity_rps"] * multiple, seconds, scenario.clients,
+                          timeout_s, rng)
+            for kind in scenario.kinds:
+                summary = {"multiple": multiple, "deadline_s": scenario.deadline_s, **level.summary(scenario.deadline_s, kind)}
+                result["levels"][kind].append(summary)
+                print(f"[{scenario.name}] {kind}: {json.dumps(summary)}")
+    return result
+
+
+def print_table(name: str, kind: str, levels: list[dict]) -> None:
+    peak = levels[0]["goodput_texts_s"] or float("nan")
+    print(f"\n{name}, {kind} (deadline {levels[0]['deadline_s']:.0f} s; goodput relative to 1x, {peak} texts/s)")
+    print("| offered | goodput texts/s | vs 1x | 200 | 429 | 503 | p50 / p99 of 200s (ms) | p99 to 429 (ms) "
+          "| p99 /health, /ready (ms) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for level in levels:
+        probes = level["probe_p99_ms"]
+        print(f"| {level['multiple']}x ({level['offered_rps']:.0f} req/s) | {level['goodput_texts_s']:.0f} | "
+              f"{level['goodput_texts_s'] / peak:.0%} | {level['share_200']:.1%} | {level['share_429']:.1%} | "
+              f"{level['share_503']:.2%} | {level['p50_200_ms']:.0f} / {level['p99_200_ms']:.0f} | "
+              f"{level['p99_429_ms'] if level['p99_429_ms'] is not None else '-'} | "
+              f"{probes.get('/health', float('nan')):.0f}, {probes.get('/ready', float('nan')):.0f} |")
 
 
 def main() -> int:
     exit_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds-per-level", type=float, default=20.0)
-    parser.add_argument("--deadline-s", type=float, default=2.0)
-    parser.add_argument("--clients", type=int, default=128, help="client threads (the open loop never waits on them)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", choices=("mixed", "heavy_light"), help="run one scenario (not recorded)")
     parser.add_argument("--quick", action="store_true", help="3 s per level: a smoke test, not a measurement")
     parser.add_argument("--out", type=Path, default=repo.RESULTS_DIR / "overload.json")
     parser.add_argument("--chart", type=Path, default=CHART)
@@ -216,36 +254,32 @@ def main() -> int:
     rng = random.Random(7)
     short, _ = short_texts(repo.SST2_DEV)
     long, _ = long_texts(repo.IMDB_TRAIN, 400)
-    jobs = request_mix(short, long, rng)
-    settings = {"REQUEST_DEADLINE_S": str(args.deadline_s)}
-    build = partial(ours_command, workers=args.workers, model_dir=repo.MODEL_DIR, settings=settings)
-    with running_server("ours", build, args.workers) as server:
-        offer(server.url, jobs, None, min(seconds, 5.0), 32, args.deadline_s * 3, rng)  # warm-up: the cost model learns
-        capacity = offer(server.url, jobs, None, seconds, 32, args.deadline_s * 3, rng)
-        capacity_rps = sum(o.status == 200 for o in capacity.outcomes) / capacity.seconds
-        print(f"capacity (closed loop, 32 clients): {capacity_rps:.1f} requests/s of the mix")
-        levels = []
-        for multiple in MULTIPLES:
-            result = offer(server.url, jobs, capacity_rps * multiple, seconds, args.clients, args.deadline_s * 3, rng)
-            levels.append({"multiple": multiple, **result.summary(args.deadline_s)})
-            print(json.dumps(levels[-1]))
-    peak = levels[0]["goodput_texts_s"] or float("nan")
-    print()
-    print(f"deadline {args.deadline_s:.1f} s; capacity {capacity_rps:.1f} req/s; goodput relative to 1x ({peak} texts/s)")
-    print("| offered | goodput texts/s | vs 1x | 200 | 429 | 503 | p50 / p99 of 200s (ms) | p99 to 429 (ms) "
-          "| slowest /health, /ready (ms) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for level in levels:
-        probes = level["probe_max_ms"]
-        print(f"| {level['multiple']}x ({level['offered_rps']:.0f} req/s) | {level['goodput_texts_s']:.0f} | "
-              f"{level['goodput_texts_s'] / peak:.0%} | {level['share_200']:.1%} | {level['share_429']:.1%} | "
-              f"{level['share_503']:.2%} | {level['p50_200_ms']:.0f} / {level['p99_200_ms']:.0f} | "
-              f"{level['p99_429_ms'] if level['p99_429_ms'] is not None else '-'} | "
-              f"{probes.get('/health', float('nan')):.0f}, {probes.get('/ready', float('nan')):.0f} |")
+    mixed, heavy_light = mixed_texts(Job, short, long, rng), heavy_and_light(Job, short, long, rng)
+    agreement_loads = {"short": [j for j in heavy_light.jobs if j.kind == "light"],
+                       "long": [j for j in heavy_light.jobs if j.kind == "heavy"], "mixed": heavy_light.jobs}
+    results = {}
+    for scenario in (mixed, heavy_light):
+        if args.only in (None, scenario.name):
+            loads = agreement_loads if scenario is heavy_light else None
+            results[scenario.name] = run_scenario(scenario, args, seconds, rng, loads)
+    series = {}
+    for name, result in results.items():
+        for kind, levels in result["levels"].items():
+            print_table(name, kind, levels)
+            series[kind if name == "heavy_light" else name] = levels
+    for load, lanes in results.get("heavy_light", {}).get("agreement", {}).items():
+        print(f"predicted / actual time to answer, {load} load: "
+              + ", ".join(f"{lane} {v['ratio']:.2f} ({v['predicted_s']:.3f} / {v['actual_s']:.3f} s)" for lane, v in lanes.items()))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"deadline_s": args.deadline_s, "capacity_rps": capacity_rps, "levels": levels}, indent=2))
-    draw_chart(levels, args.deadline_s, args.chart)
+    args.out.write_text(json.dumps(results, indent=2))
+    draw_chart(series, args.chart)
     print(f"\nwrote {args.out} and {args.chart}")
+    if args.quick or args.only:
+        print(f"not recorded in {measurements.FILE.name}: only a full run of both scenarios is")
+        return 0
+    measurements.record(measurements.overload_figures(results), "bench.overload", repo.git_commit())
+    quote.main([])
+    print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
     return 0
 
 

@@ -121,9 +121,36 @@ def _bulk_table(f: dict[str, Figure]) -> list[str]:
             f"| {share('bulk_spark_texts_per_s')} |"]
 
 
+def _overload_table(scenario: str, kind: str) -> Callable[[dict[str, Figure]], list[str]]:
+    def table(f: dict[str, Figure]) -> list[str]:
+        rows = ["| offered | goodput texts/s | vs 1x | 200 | 429 | 503 | 200s past the deadline | p50 / p99 of 200s (ms) "
+                "| p99 to 429 (ms) | p99 /health, /ready (ms) |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for m in (1, 2, 4, 10):
+            key = f"overload_{scenario}_{kind}_{m}x"
+            rows.append(f"| {m}x ({_cell(f, key + '_offered_rps')}) | {_cell(f, key + '_goodput_texts_s', 'num')} "
+                        f"| {_cell(f, key + '_vs_1x')} | {_cell(f, key + '_share_200')} | {_cell(f, key + '_share_429')} "
+                        f"| {_cell(f, key + '_share_503')} | {_cell(f, key + '_late_200', 'num')} "
+                        f"| {_cell(f, key + '_p50_200_ms', 'num')} / {_cell(f, key + '_p99_200_ms', 'num')} "
+                        f"| {_cell(f, key + '_p99_429_ms', 'num')} "
+                        f"| {_cell(f, key + '_p99_health_ms', 'num')}, {_cell(f, key + '_p99_ready_ms', 'num')} |")
+        return rows
+
+    return table
+
+
+def _agreement_table(f: dict[str, Figure]) -> list[str]:
+    rows = ["| load (16 clients, closed loop) | light lane | heavy lane |", "|---|---:|---:|"]
+    for kind, name in (("short", "single sentences"), ("long", "64-review batches"), ("mixed", "both, as heavy_light")):
+        rows.append(f"| {name} | {_cell(f, f'overload_agreement_{kind}_light_ratio')} "
+                    f"| {_cell(f, f'overload_agreement_{kind}_heavy_ratio')} |")
+    return rows
+
+
 TABLES: dict[str, Callable[[dict[str, Figure]], list[str]]] = {
     "predict": _predict_table, "batch": _batch_table, "footprint": _footprint_table, "capacity": _capacity_table,
-    "sizing": _sizing_table, "bulk": _bulk_table,
+    "sizing": _sizing_table, "bulk": _bulk_table, "overload_mixed": _overload_table("mixed", "mixed"),
+    "overload_light": _overload_table("heavy_light", "light"), "overload_heavy": _overload_table("heavy_light", "heavy"),
+    "overload_agreement": _agreement_table,
 }
 
 

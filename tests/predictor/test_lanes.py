@@ -31,15 +31,52 @@ def test_weights_follow_the_cost_offered_with_a_floor():
 
 def test_an_answer_is_predicted_from_both_lanes_backlogs():
     lanes = Lanes()
-    assert lanes.answer_in_s(LIGHT, 0.01, 0.0) == pytest.approx(0.01)  # an idle batcher: its own cost
+    assert lanes.answer_in_s(LIGHT, 0.01, 0.0, call_s=0.2) == pytest.approx(0.01)  # an idle batcher: its own cost
     lanes.offered(LIGHT, 1.0, 0.0)
     lanes.offered(HEAVY, 1.0, 0.0)  # equal weights
     lanes.push(slices(HEAVY, 4, 1.0))  # 4 s of heavy work
-    # At half the batcher while the heavy lane has work: 0.2 s of light work takes 0.4 s.
-    assert lanes.answer_in_s(LIGHT, 0.2, 0.0) == pytest.approx(0.4)
+    # At half the batcher while the heavy lane has work: 0.5 s of light work takes 1 s.
+    assert lanes.answer_in_s(LIGHT, 0.5, 0.0, call_s=0.2) == pytest.approx(1.0)
     # 6 s of light work outlasts the heavy backlog: everything admitted is done by 4 + 6 s.
-    assert lanes.answer_in_s(LIGHT, 6.0, 0.0) == pytest.approx(10.0)
-    assert lanes.limit_s(LIGHT, 10.0, 0.8) == LIGHT_WAIT_S and lanes.limit_s(HEAVY, 10.0, 0.8) == 8.0
+    assert lanes.answer_in_s(LIGHT, 6.0, 0.0, call_s=0.2) == pytest.approx(10.0)
+
+
+def test_a_sentence_behind_heavy_work_waits_for_one_call_whatever_its_weight():
+    lanes = Lanes()
+    lanes.offered(LIGHT, 0.1, 0.0)
+    lanes.offered(HEAVY, 100.0, 0.0)  # the light lane's weight is its floor
+    lanes.push(slices(HEAVY, 10, 0.3))
+    assert lanes.answer_in_s(LIGHT, 0.01, 0.0, call_s=0.3) == pytest.approx(0.31)
+    # The heavy job, though, waits for all the heavy work before it, and the light work interleaved.
+    assert lanes.answer_in_s(HEAVY, 1.0, 0.0, call_s=0.3) == pytest.approx(4.0)
+
+
+def test_the_light_lane_admits_a_short_wait_or_two_calls_on_a_slow_machine():
+    lanes = Lanes()
+    assert lanes.limit_s(LIGHT, 10.0, 0.8, call_s=0.1) == LIGHT_WAIT_S
+    assert lanes.limit_s(LIGHT, 10.0, 0.8, call_s=0.6) == pytest.approx(1.2)
+    assert lanes.limit_s(LIGHT, 1.0, 0.8, call_s=0.6) == pytest.approx(0.8)
+    assert lanes.limit_s(HEAVY, 10.0, 0.8, call_s=0.1) == 8.0
+
+
+def test_a_lane_is_charged_the_time_its_cycles_took_so_many_cheap_jobs_in_one_call_cost_one_call():
+    lanes = Lanes()
+    lanes.offered(LIGHT, 0.1, 0.0)
+    lanes.offered(HEAVY, 0.9, 0.0)
+    lanes.push(slices(HEAVY, 10, 0.3) + slices(LIGHT, 40, 0.01))
+    order = []
+    for _ in range(6):
+        lane = lanes.next_lane(0.0, 10.0)
+        taken = lanes.take(lane, max_inputs=10, max_cost_s=0.3, now=0.0)
+        for item in taken:
+            lanes.done(item)
+        # Ten light jobs in one call take about what one of them alone would: 0.015 s, not 0.1 s.
+        lanes.charge(lane, 0.3 if lane == HEAVY else 0.015, 0.0)
+        order.append(lane)
+    # Charged what they predicted alone (0.1 s a cycle at a weight of 0.1), the light cycles would wait for three
+    # heavy calls each; charged their time, never two heavy calls in a row.
+    assert order[0] == LIGHT and order.count(HEAVY) >= 2
+    assert all(not (a == b == HEAVY) for a, b in zip(order, order[1:])), order
 
 
 def test_the_lane_furthest_behind_its_weight_goes_next_so_both_are_served():
@@ -52,6 +89,7 @@ def test_the_lane_furthest_behind_its_weight_goes_next_so_both_are_served():
         lane = lanes.next_lane(0.0, 10.0)
         for item in lanes.take(lane, max_inputs=1, max_cost_s=0.2, now=0.0):
             lanes.done(item)
+        lanes.charge(lane, 0.2, 0.0)
         order.append(lane)
     assert order.count(LIGHT) == order.count(HEAVY) == 4
 
@@ -61,8 +99,9 @@ def test_a_job_near_its_deadline_goes_first_whatever_the_weights():
     lanes.offered(LIGHT, 100.0, 0.0)  # the light lane is owed nearly everything
     lanes.push(slices(LIGHT, 5, 0.05) + slices(HEAVY, 2, 1.0, deadline=5.0))
     assert lanes.next_lane(0.0, 10.0) == LIGHT
-    # At 1.5 s the heavy job has 5 - 1.5 - 2 = 1.5 s of slack, under a fifth of the 10 s deadline.
-    assert lanes.next_lane(1.5, 10.0) == HEAVY
+    assert lanes.next_lane(1.5, 10.0) == LIGHT  # 5 - 1.5 - 2 = 1.5 s of slack: a tenth of the deadline and more
+    # At 2.5 s the heavy job has 5 - 2.5 - 2 = 0.5 s of slack, under a tenth of the 10 s deadline.
+    assert lanes.next_lane(2.5, 10.0) == HEAVY
 
 
 def test_a_light_cycle_takes_many_small_slices_up_to_a_call():
@@ -80,6 +119,7 @@ def test_a_lane_that_was_idle_banks_no_credit():
     for _ in range(40):  # the heavy lane served alone for a while
         for item in lanes.take(HEAVY, 1, 0.2, 0.0):
             lanes.done(item)
+        lanes.charge(HEAVY, 0.2, 0.0)
     lanes.push(slices(LIGHT, 10, 0.2))
     served = [lanes.next_lane(0.0, 10.0) for _ in range(1)]
     for _ in range(6):
@@ -87,6 +127,7 @@ def test_a_lane_that_was_idle_banks_no_credit():
         served.append(lane)
         for item in lanes.take(lane, 1, 0.2, 0.0):
             lanes.done(item)
+        lanes.charge(lane, 0.2, 0.0)
     # Alternating from the start, not the light lane alone for 40 slices.
     assert served[1:].count(HEAVY) == 3
     assert lanes.backlog_s == pytest.approx(7 * 0.2 + 7 * 0.2)

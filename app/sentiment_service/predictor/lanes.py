@@ -32,7 +32,7 @@ DEMAND_HALF_LIFE_S = 5.0
 # Neither lane's weight falls below this, so a class that appears suddenly is served at once.
 MIN_SHARE = 0.1
 # A job whose deadline is nearer than this share of the deadline, beyond what it still costs, goes first.
-URGENT_SHARE = 0.2
+URGENT_SHARE = 0.1
 
 
 @dataclass(eq=False)
@@ -60,7 +60,7 @@ class _Lane:
     queue: deque = field(default_factory=deque)
     # Seconds of work admitted and not yet done (queued or being scored).
     backlog_s: float = 0.0
-    # Cost served divided by the lane's weight: the lane furthest behind goes next.
+    # Batcher time used, divided by the lane's weight: the lane furthest behind goes next.
     served: float = 0.0
     # Offered cost, decayed with DEMAND_HALF_LIFE_S, as of `demand_at`.
     demand_s: float = 0.0
@@ -101,21 +101,26 @@ class Lanes:
         norm = sum(shares.values())
         return {name: share / norm for name, share in shares.items()}
 
-    def answer_in_s(self, lane: str, cost_s: float, now: float) -> float:
-        """Predicted seconds until a job of this cost, admitted to `lane` now, is answered.
+    def answer_in_s(self, lane: str, cost_s: float, now: float, call_s: float) -> float:
+        """Predicted seconds until a job of this cost, admitted to `lane` now, is answered (`call_s`: what one
+        full inference call costs, the most one cycle of either lane takes).
 
-        Both lanes progress at their weights until one runs dry, and then the other has the batcher alone: the
-        job is done at (own backlog + cost) / weight, or once all the work now admitted is, whichever is sooner."""
+        The job is done once its lane's work up to it is, plus the other lane's work served in between: at the
+        lanes' weights, that is its own work x other weight / own weight, but never less than the one cycle that
+        may come first (cycles are whole calls), nor more than all the other lane has."""
         own, other = self._lanes[lane], self._lanes[HEAVY if lane == LIGHT else LIGHT]
         work = own.backlog_s + cost_s
         if other.backlog_s <= 0:
             return work
-        return min(work / self.weights(now)[lane], work + other.backlog_s)
+        weights = self.weights(now)
+        between = max(min(call_s, other.backlog_s), work * weights[HEAVY if lane == LIGHT else LIGHT] / weights[lane])
+        return work + min(other.backlog_s, between)
 
-    def limit_s(self, lane: str, deadline_s: float, deadline_share: float) -> float:
-        """The latest predicted answer the lane admits."""
+    def limit_s(self, lane: str, deadline_s: float, deadline_share: float, call_s: float) -> float:
+        """The latest predicted answer the lane admits: for the light lane LIGHT_WAIT_S, or two full calls on a
+        machine too slow for that (one may be in progress when a light job arrives, one its own)."""
         latest = deadline_s * deadline_share
-        return min(LIGHT_WAIT_S, latest) if lane == LIGHT else latest
+        return min(max(LIGHT_WAIT_S, 2 * call_s), latest) if lane == LIGHT else latest
 
     def push(self, slices: list[Slice]) -> None:
         for item in slices:
@@ -151,8 +156,12 @@ class Lanes:
             item = state.queue.popleft()
             taken.append(item)
             inputs, cost = inputs + item.inputs, cost + item.cost_s
-        state.served += cost / self.weights(now)[lane]
         return taken
+
+    def charge(self, lane: str, seconds: float, now: float) -> None:
+        """A cycle of `lane` kept the batcher this long: the lane's share is counted in time used, not in the
+        predicted cost of its jobs (light jobs that share a call cost less together than each alone)."""
+        self._lanes[lane].served += seconds / self.weights(now)[lane]
 
     def done(self, item: Slice) -> None:
         """A slice was scored, or dropped with its job."""

@@ -121,15 +121,21 @@ class MicroBatcher:
         if reason is not None:
             self._refused(reason, predicted_s)
 
+    def _full_call_s(self) -> float:
+        """What the most expensive call the budget allows costs: the longest a cycle of either lane takes."""
+        budget, max_length = self.limits.call_budget, self.core.info.max_length
+        return self.costs.call_s(max(1, min(budget.max_texts, budget.max_tokens // max_length)), max_length)
+
     def _answer_in_s(self, lane: str, cost_s: float) -> float:
-        return self._lanes.answer_in_s(lane, cost_s, time.monotonic())
+        return self._lanes.answer_in_s(lane, cost_s, time.monotonic(), self._full_call_s())
 
     def _refusal(self, lane: str, predicted_s: float, inputs: int) -> str | None:
         """Why a job answered in predicted_s would be refused now (call with the lock held)."""
         if self._closed:
             raise NotReady("worker is shutting down")
         return refusal_reason(predicted_s=predicted_s,
-                              limit_s=self._lanes.limit_s(lane, self.limits.deadline_s, DEADLINE_SHARE),
+                              limit_s=self._lanes.limit_s(lane, self.limits.deadline_s, DEADLINE_SHARE,
+                                                          self._full_call_s()),
                               waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
                               worker_waiting_requests=self._worker_waiting.count,
                               queued_texts=self._queued_texts, texts=inputs, max_queued_texts=self.limits.max_queued_texts)
@@ -194,9 +200,7 @@ class MicroBatcher:
             lane = self._lanes.next_lane(now, self.limits.deadline_s)
             if lane is None:
                 return []
-            full_call_s = self.costs.call_s(self.limits.call_budget.max_texts,
-                                            self.limits.call_budget.max_tokens // self.limits.call_budget.max_texts)
-            return self._lanes.take(lane, self.limits.call_budget.max_texts, full_call_s, now)
+            return self._lanes.take(lane, self.limits.call_budget.max_texts, self._full_call_s(), now)
 
     def _take(self) -> list[Slice] | None:
         with self._cond:
@@ -217,6 +221,7 @@ class MicroBatcher:
     def _process(self, slices: list[Slice]) -> None:
         if not slices:
             return
+        started = time.perf_counter()
         try:
             self._score(slices)
         except Exception as exc:  # never let one bad batch kill the thread that serves the worker
@@ -224,10 +229,12 @@ class MicroBatcher:
                 if not item.job.future.done():
                     item.job.future.set_exception(exc)
         finally:
-            self._done(slices)
+            self._done(slices, time.perf_counter() - started)
 
-    def _done(self, slices: list[Slice]) -> None:
+    def _done(self, slices: list[Slice], seconds: float) -> None:
         with self._cond:
+            # At most what the cycle was predicted to cost: a cycle the OS preempted is not the lane's doing.
+            self._lanes.charge(slices[0].job.lane, min(seconds, sum(s.cost_s for s in slices)), time.monotonic())
             for item in slices:
                 self._lanes.done(item)
                 self._queued_texts -= item.inputs
