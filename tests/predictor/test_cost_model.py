@@ -53,11 +53,14 @@ def test_a_machine_slower_in_every_shape_is_followed_even_for_shapes_not_seen():
     assert model.call_s(8, 256) == pytest.approx(3 * float(call_features(8, 256) @ PRIOR), rel=0.25)
 
 
-def test_a_job_is_priced_as_the_calls_the_scoring_core_makes():
+@pytest.mark.parametrize("lengths, within", [
+    ([256] * 16 + [12] * 40, 0.0), ([40, 18, 240, 97, 13, 256, 66] * 20, 0.0), ([7], 0.0),
+    ([40, 18, 240, 97, 13, 256, 66] * 100, 0.12),  # past EXACT_INPUTS: the greedy split, a slight overestimate
+])
+def test_a_job_is_priced_as_the_calls_the_scoring_core_makes(lengths, within):
     budget = CallBudget(max_texts=64, max_tokens=2048)
     model = CostModel(budget)
-    lengths = [256] * 16 + [12] * 40
     calls = chunk_by_budget(lengths, budget.max_texts, budget.max_tokens)
     expected = sum(model.call_s(len(call), max(lengths[i] for i in call)) for call in calls)
-    assert model.predict_s(lengths) == pytest.approx(expected)
+    assert expected <= model.predict_s(lengths) <= expected * (1 + within) + 1e-12
     assert model.predict_s([]) == 0.0
