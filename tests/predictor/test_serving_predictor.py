@@ -45,6 +45,21 @@ def test_cache_returns_identical_predictions(tiny_model_dir):
     predictor.close()
 
 
+def test_the_cache_keeps_a_text_read_whole_apart_from_its_first_window_and_its_sentences(tiny_model_dir):
+    predictor = ServingPredictor(tiny_model_dir, cache_size=8)
+    predictor.load()
+    long = "awful terrible film. " * 3 + "i loved it, great film. " * 10  # past the tiny model's 16 tokens
+    try:
+        [whole] = predictor.predict([long])
+        [first] = predictor.predict([long], long_text="truncate")
+        [with_sentences] = predictor.predict([long], sentences=True)
+        assert (whole.truncated, first.truncated) == (False, True) and whole.label != first.label
+        assert whole.sentences is None and len(with_sentences.sentences) == 13
+        assert predictor.predict([long]) == [whole] and predictor.predict([long], long_text="truncate") == [first]
+    finally:
+        predictor.close()
+
+
 def test_the_manifest_temperature_softens_probabilities(tiny_model_dir, tmp_path):
     hot = tmp_path / "tempered"
     shutil.copytree(tiny_model_dir, hot)
