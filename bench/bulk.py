@@ -278,9 +278,7 @@ def main() -> int:
     elif args.only_rss or args.skip_spark or not args.rss_csv_mb or args.model_dir != repo.MODEL_DIR:
         print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults with --rss-csv-mb is (a variant run)")
     else:
-        measurements.record(measurements.bulk_figures(results), "bench.bulk", repo.git_commit())
-        quote.main([])
-        print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
+        quote.publish(measurements.bulk_figures(results), "bench.bulk", repo.git_commit())
     return 0
 
 

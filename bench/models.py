@@ -103,9 +103,7 @@ def main() -> int:
     if args.quick or args.model_dir != repo.MODEL_DIR or args.workers != 2:
         print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults is")
         return 0
-    measurements.record(measured, "bench.models", repo.git_commit())
-    quote.main([])
-    print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
+    quote.publish(measured, "bench.models", repo.git_commit())
     return 0
 
 

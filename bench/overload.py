@@ -277,9 +277,7 @@ def main() -> int:
     if args.quick or args.only:
         print(f"not recorded in {measurements.FILE.name}: only a full run of both scenarios is")
         return 0
-    measurements.record(measurements.overload_figures(results), "bench.overload", repo.git_commit())
-    quote.main([])
-    print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
+    quote.publish(measurements.overload_figures(results), "bench.overload", repo.git_commit())
     return 0
 
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 
 from bench import repo
-from bench.measurements import Figure, load
+from bench.measurements import FILE, Figure, load, record
 from bench.sizing import EXAMPLE_RATES, PLAN_SHARE, SPARE, derived
 
 DOCUMENTS = ("README.md", "docs/RUNBOOK.md", "bench/README.md")
@@ -186,6 +186,13 @@ def disagreements(figures: dict[str, Figure] | None = None) -> list[str]:
             lines = [i + 1 for i, (a, b) in enumerate(zip(old, new)) if a != b] or [len(old)]
             problems.append(f"{name}: lines {lines[:10]} differ from bench/measurements.json (run `python -m bench.quote`)")
     return problems
+
+
+def publish(figures: dict[str, Figure], source: str, commit: str) -> None:
+    """Record a full run's figures in bench/measurements.json and rewrite the documents that quote them."""
+    record(figures, source, commit)
+    main([])
+    print(f"recorded in {FILE.relative_to(repo.ROOT)}; the documents quote it")
 
 
 def main(argv: list[str] | None = None) -> int:

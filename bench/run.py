@@ -150,9 +150,7 @@ def main() -> int:
     if variant:
         print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults is (a variant run)")
     else:
-        measurements.record(measurements.service_figures(results), "bench.run", results["meta"]["commit"])
-        quote.main([])
-        print(f"recorded in {measurements.FILE.relative_to(repo.ROOT)}; the documents quote it")
+        quote.publish(measurements.service_figures(results), "bench.run", results["meta"]["commit"])
     if args.quick:
         print("(--quick: a smoke test of the harness; these numbers are not a measurement)")
     return 0
