@@ -96,3 +96,19 @@ def test_the_long_review_rows_give_texts_and_tokens_per_second_read_whole_and_tr
 
     table = _long_rows(ours, None)
     assert "ours, read whole" in table and "0.6x" in table and "1.1x" in table
+
+
+def test_reviews_are_planned_read_whole_once_measured():
+    figures = {"ours_reviews_rps": Figure(50.0, "req/s", "first window"), "ours_predict_c16_rps": Figure(400.0, "req/s", "")}
+    assert sizing.derived(figures)["plan_reviews_rps_per_replica"].value == pytest.approx(35.0)
+    figures["ours_reviews_document_rps"] = Figure(20.0, "req/s", "read whole")
+    assert sizing.derived(figures)["plan_reviews_rps_per_replica"].value == pytest.approx(14.0)
+
+
+def test_the_capacity_table_shows_reviews_read_whole_once_measured(figures):
+    assert "read whole" not in "\n".join(quote.TABLES["capacity"](figures)) or "ours_reviews_document_rps" in figures
+    whole = {**figures, "ours_reviews_document_rps": Figure(20.0, "req/s", "read whole"),
+             "ours_reviews_document_p99_ms": Figure(900.0, "ms", "read whole")}
+    rows = quote.TABLES["capacity"]({**whole, **sizing.derived(whole)})
+    assert "read whole (the default)" in rows[-2] and "20.0 req/s" in rows[-2] and "14 req/s" in rows[-2]
+    assert "first window only" in rows[-1]
