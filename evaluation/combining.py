@@ -3,7 +3,7 @@
     .venv/bin/python -m training.prepare --data ../shared/data --out training/work/data \\
         --seen training/work/stage1-data/train.jsonl          # the held-out rows, to leave out (as `make model`)
     .venv/bin/python -m evaluation.combining ../shared/data/imdb/train.jsonl \\
-        --exclude training/work/data/test_imdb.jsonl --exclude training/work/data/calib.jsonl --limit 1500
+        --exclude training/work/data/test_imdb.jsonl --exclude training/work/data/calib.jsonl --limit 1000
 
 Only texts longer than the model's window are used (the others are scored as they always were). Each is read
 as its first window (today's truncation), as windows of 254 tokens overlapping by 32, as sentences scored one
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, nargs="+")
     parser.add_argument("--exclude", type=Path, action="append", default=[], help="JSONL whose texts to leave out")
-    parser.add_argument("--limit", type=int, default=1500, help="long texts to use, at most")
+    parser.add_argument("--limit", type=int, default=1000, help="long texts to use, at most")
     parser.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     args = parser.parse_args(argv)
     core = ScoringCore.open(args.model_dir)
