@@ -29,6 +29,10 @@ class ImportRefused(Exception):
     """The import cannot or must not produce a model directory; the message says why."""
 
 
+class VerificationFailed(ImportRefused):
+    """The export does not answer as the checkpoint does, within the precision's thresholds; nothing was written."""
+
+
 @dataclass(frozen=True)
 class ImportRequest:
     source: str
@@ -127,7 +131,7 @@ def import_model(request: ImportRequest) -> dict:
         report = verify(model, inputs, tokenizer, ScoringCore.open(staged), PROBES + request.probes, limits)
         report["precision"] = request.precision
         if not report["passed"] and not request.force:
-            raise ImportRefused("verification failed, nothing written: " + "; ".join(report["failures"])
+            raise VerificationFailed("verification failed, nothing written: " + "; ".join(report["failures"])
                                 + " (--force writes it anyway)")
         fields["verification"] = {**report, "forced": not report["passed"]}
         fields["batch_invariant"] = report["batch_invariance_max_abs_diff"] <= 1e-4

@@ -49,6 +49,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "when no --eval is given (default 0.1)")
     parser.add_argument("--name", help="model name in the manifest (default: the output directory's name)")
     parser.add_argument("--version", default="1.0.0", help="model version in the manifest (default 1.0.0)")
+    parser.add_argument("--precision", choices=("auto", "int8", "fp32"), default="auto",
+                        help="int8 (weights, and activations per token: batch-invariant) or fp32; auto (default): int8 "
+                             "where it passes model import's check, fp32 otherwise")
     parser.add_argument("--max-diff", type=float, help="largest int8 probability difference from the checkpoint to accept "
                                                        "(default: model import's, 0.10)")
     parser.add_argument("--work", type=Path, help="checkpoint directory (default: <out>.work, removed once written)")
@@ -85,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         train=args.train, out=args.out, start=args.start, eval_file=args.eval_file, text_column=args.text_column,
         label_column=args.label_column, table_format=args.table_format, add_labels=args.add_labels, partial=args.partial,
         holdout=args.holdout,
-        name=args.name, version=args.version, work=args.work, threads=args.threads, max_diff=args.max_diff,
+        name=args.name, version=args.version, work=args.work, threads=args.threads, precision=args.precision,
+        max_diff=args.max_diff,
         schedule=Schedule(seed=args.seed, epochs=args.epochs, max_steps=args.max_steps, batch_size=args.batch_size,
                           learning_rate=args.learning_rate, eval_every=args.eval_every),
         stopping=Stopping(patience=args.patience, checkpoint_every=args.checkpoint_every,
@@ -96,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fine-tune refused: {exc}", file=sys.stderr)
         return 2
     except ImportRefused as exc:
-        print(f"fine-tune refused: the export failed its check ({exc}); the checkpoints are kept in {request.work_dir}",
+        print(f"fine-tune refused: the export failed its check ({exc}); the checkpoints are kept in {request.work_dir}: "
+              "the same command with --precision auto or fp32 (or a looser --max-diff) exports them without training again",
               file=sys.stderr)
         return 2
     except (StartRefused, UnsupportedModel) as exc:

@@ -8,6 +8,12 @@ def _start(start: dict) -> str:
     return f"the Hugging Face checkpoint `{start['checkpoint']}` ({start['architecture']})"
 
 
+def _why_fp32(precision: dict) -> str:
+    if precision["int8_missed"]:
+        return f"fp32, because int8 missed the export check ({precision['int8_missed']}); "
+    return "fp32 (`--precision fp32`); "
+
+
 def _metrics_table(before: dict, after: dict) -> list[str]:
     lines = ["| measure | before | after |", "|---|---:|---:|"]
     lines += [f"| {key.replace('_', ' ')} | {before[key]:.4f} | {after[key]:.4f} |" for key in ("macro_recall", "accuracy")]
@@ -27,9 +33,10 @@ def model_card(manifest: dict) -> str:
         f"# Model card: {manifest['name']} {manifest['version']}",
         "",
         f"A single-label text classifier with the labels {', '.join(f'`{label}`' for label in manifest['labels'])}, "
-        f"fine-tuned by `python -m sentiment_service.tune` from {_start(tuning['from'])}. `model.onnx` is int8 "
-        "(weights per channel, activations per token, so a text scores the same whatever shares its batch); "
-        "`manifest.json` holds the file hashes the service checks, and every figure below.",
+        f"fine-tuned by `python -m sentiment_service.tune` from {_start(tuning['from'])}. `model.onnx` is "
+        + ("int8 (weights per channel, activations per token, so a text scores the same whatever shares its batch); "
+           if manifest["precision"] == "int8" else _why_fp32(tuning["precision"]))
+        + "`manifest.json` holds the file hashes the service checks, and every figure below.",
         "",
         "## Data",
         "",
@@ -54,7 +61,7 @@ def model_card(manifest: dict) -> str:
         "## Evaluation",
         "",
         f"On {evaluation['rows']:,} evaluation rows, the starting model ({evaluation['before']['scored_as']}) and this "
-        "model (int8, through the service's own scoring code):",
+        f"model ({manifest['precision']}, through the service's own scoring code):",
         "",
         *_metrics_table(evaluation["before"], evaluation["after"]),
         "",

@@ -1,7 +1,9 @@
 """The fine-tuned checkpoint to a model directory, through model import's own export, quantization and verification.
 
-The checkpoint is imported (sentiment_service.models.importer: ONNX, int8 per token, checked against the checkpoint
-on the built-in probes and the first evaluation texts) into a staging directory beside the output. The imported
+The checkpoint is imported (sentiment_service.models.importer: ONNX, int8 per token or fp32, checked against the checkpoint
+on the built-in probes and the first evaluation texts) into a staging directory beside the output. With precision
+"auto" an int8 export that misses the check is replaced by fp32, which matches the checkpoint exactly, and the manifest
+says so: a run of many minutes does not end in a refusal for want of a flag. The imported
 model is then scored on the evaluation rows as the service scores them, and the manifest gains what the fine-tune
 was and measured ("tuning", "metrics"), with MODEL_CARD.md beside it. Only then is the staging directory renamed to
 the output, so an output either does not exist or is complete.
@@ -13,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from sentiment_service.models.importer import ImportRefused, ImportRequest, import_model
+from sentiment_service.models.importer import ImportRefused, ImportRequest, VerificationFailed, import_model
 from sentiment_service.predictor.manifest import MANIFEST_NAME, write_manifest
 from sentiment_service.tune.card import model_card
 from sentiment_service.tune.labelled import LabelledText
@@ -29,20 +31,36 @@ class OutputExists(Exception):
 
 
 def package(checkpoint: Path, out: Path, name: str, version: str, max_length: int, evaluation: list[LabelledText],
-            tuning: dict, before: dict, threads: int, log: Callable[[str], None], max_diff: float | None = None) -> dict:
+            tuning: dict, before: dict, threads: int, log: Callable[[str], None], precision: str = "auto",
+            max_diff: float | None = None) -> dict:
     """Write the model directory `out` and return its manifest; raises ImportRefused or OutputExists."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tune-", dir=out.parent) as tmp:
         staged = Path(tmp) / out.name
-        log("exporting to ONNX, quantizing (int8, per token) and verifying against the checkpoint")
-        manifest = import_model(ImportRequest(str(checkpoint), staged, "int8", [r.text for r in evaluation[:DOMAIN_PROBES]],
-                                              name=name, version=version, max_length=max_length, max_abs_diff=max_diff))
+        probes = [r.text for r in evaluation[:DOMAIN_PROBES]]
+
+        def export(as_precision: str) -> dict:
+            log(f"exporting to ONNX ({'int8, per token' if as_precision == 'int8' else 'fp32'}) and verifying against "
+                "the checkpoint")
+            return import_model(ImportRequest(str(checkpoint), staged, as_precision, probes, name=name, version=version,
+                                              max_length=max_length, max_abs_diff=max_diff))
+
+        int8_missed = None
+        try:
+            manifest = export("fp32" if precision == "fp32" else "int8")
+        except VerificationFailed as exc:
+            if precision != "auto":
+                raise
+            int8_missed = str(exc).removeprefix("verification failed, nothing written: ").removesuffix(" (--force writes it anyway)")
+            log(f"WARNING: int8 missed the export check ({int8_missed}); writing fp32 instead (larger and slower to serve, "
+                "exact): --precision int8 refuses instead")
+            manifest = export("fp32")
         labels = list(manifest["labels"])
         log(f"verified: {_verified(manifest['verification'])}; scoring {len(evaluation)} evaluation rows with the new model")
         after = evaluate_rows(evaluation, directory_predictions(staged, [r.text for r in evaluation], threads), labels)
         fields = {key: value for key, value in manifest.items() if key not in ("model_file", "tokenizer_file", "files")}
         fields["source"] = {**fields["source"], "checkpoint": "fine-tuned by python -m sentiment_service.tune"}
-        fields["tuning"] = tuning
+        fields["tuning"] = {**tuning, "precision": {"asked": precision, "int8_missed": int8_missed}}
         fields["metrics"] = {"evaluation": {"rows": len(evaluation), "split": tuning["evaluation"]["split"],
                                             "before": before, "after": after}}
         manifest = write_manifest(staged, fields, manifest["model_file"], manifest["tokenizer_file"])

@@ -43,6 +43,7 @@ class TuneRequest:
     version: str = "1.0.0"
     work: Path | None = None
     threads: int | None = None
+    precision: str = "auto"  # int8, fp32, or auto: int8 where it passes the export check, fp32 otherwise
     max_diff: float | None = None  # model import's threshold on the int8 export's probabilities, where not its default
     schedule: Schedule = Schedule()
     stopping: Stopping = Stopping()
@@ -159,7 +160,7 @@ def tune(request: TuneRequest) -> dict:
                 "max_length": start.max_length},
     }
     manifest = package(checkpoint, request.out, request.name or request.out.name, request.version, start.max_length,
-                       evaluation, tuning, before, threads, _log, request.max_diff)
+                       evaluation, tuning, before, threads, _log, request.precision, request.max_diff)
     remove_work(request.work_dir)
     return manifest
 
