@@ -120,3 +120,9 @@ def test_a_model_set_refuses_names_it_cannot_choose_between():
         ModelSet([FakePredictor(), FakePredictor()], default="fake-model")
     with pytest.raises(ValueError, match="not among the models"):
         ModelSet([FakePredictor()], default="stars")
+
+
+def test_openapi_lists_the_models_a_request_may_name(client):
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    for request in ("PredictRequest", "BatchPredictRequest", "ExplainRequest"):
+        assert {"type": "string", "enum": ["fake-model", "stars"]} in schemas[request]["properties"]["model"]["anyOf"]

@@ -59,9 +59,9 @@ def _playground() -> dict:
 
 
 def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, explain_max_words: int,
-                     playground: bool = True) -> dict:
-    """The document for this deployment: the configured limits and whether the playground is served are part
-    of the contract."""
+                     playground: bool = True, model_names: tuple[str, ...] = ()) -> dict:
+    """The document for this deployment: the configured limits, the models served (what "model" may name) and
+    whether the playground is served are part of the contract."""
     _, definitions = models_json_schema([(m, "serialization") for m in _MODELS],
                                         ref_template="#/components/schemas/{model}")
     schemas_ = definitions["$defs"]
@@ -74,6 +74,10 @@ def openapi_document(version: str, max_text_chars: int, max_batch_texts: int, ex
     # Not expressible in JSON Schema; stated for people and read by the playground page.
     explain_text["description"] += f"; at most {explain_max_words} words"
     explain_text["x-max-words"] = explain_max_words
+    if model_names:
+        for request in ("PredictRequest", "BatchPredictRequest", "ExplainRequest"):
+            choice = schemas_[request]["properties"]["model"]
+            choice["anyOf"] = [{"type": "string", "enum": list(model_names)}, {"type": "null"}]
     return {
         "openapi": "3.1.0",
         "info": {"title": "Sentiment inference service", "version": version},

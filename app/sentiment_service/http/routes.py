@@ -69,7 +69,7 @@ def api_blueprint(state: ServiceState) -> Blueprint:
     @api.get("/openapi.json")
     def openapi():
         return jsonify(openapi_document(__version__, settings.max_text_chars, settings.max_batch_texts,
-                                        settings.explain_max_words, settings.playground))
+                                        settings.explain_max_words, settings.playground, tuple(models.names)))
 
     @api.get("/metrics")
     def metrics_endpoint():

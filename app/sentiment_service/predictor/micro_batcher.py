@@ -2,8 +2,8 @@
 
 Request threads tokenize their own texts, pass admission control (admission.py) and enqueue a job, cut into
 slices of about one inference call each, in one of two lanes (lanes.py): light for a sentence or a few, heavy
-for batches of long texts. If the model is idle, the request's own thread scores what is queued (no hand-off
-to another thread: the common case at low load). Otherwise it wakes the batcher thread and waits on a future;
+for batches of long texts. If the model is idle, the request's own thread scores cycles until its job is
+answered (no hand-off to another thread: the common case at low load). Otherwise it wakes the batcher thread and waits on a future;
 the batcher scores one cycle at a time: the next lane's slices, about one call's worth, so a sentence that
 arrives behind a batch of reviews waits for one call, not for the batch. Texts are scored in length-sorted
 chunks under a token budget, one caller at a time, and errors stay with their job. The model is
@@ -87,8 +87,10 @@ class MicroBatcher:
         self.observer.tokenized(time.perf_counter() - started)
         job = self._admit(plans)
         if self._model_lock.acquire(blocking=False):
+            # The model is idle: this thread runs cycles, in the lanes' order, until its own job is answered.
             try:
-                self._process(self._take_cycle())
+                while not job.future.done() and (cycle := self._take_cycle()):
+                    self._process(cycle)
             finally:
                 self._model_lock.release()
         with self._cond:
@@ -202,21 +204,24 @@ class MicroBatcher:
                 return []
             return self._lanes.take(lane, self.limits.call_budget.max_texts, self._full_call_s(), now)
 
-    def _take(self) -> list[Slice] | None:
+    def _wait_for_work(self) -> bool:
+        """Block until something is queued; False once closed with nothing left."""
         with self._cond:
             while not self._lanes.queued and not self._closed:
                 self._cond.wait()
             if not self._lanes.queued:
-                return None
+                return False
             # Wait for stragglers only when others arrived together: a lone request never waits.
             if self.limits.wait_s and self._waiting_jobs > 1:
                 self._cond.wait(self.limits.wait_s)
-        return self._take_cycle()
+            return True
 
     def _run(self) -> None:
-        while (slices := self._take()) is not None:
+        while self._wait_for_work():
+            # The cycle is chosen once the model is free, not before: chosen earlier, a sentence's slice could
+            # wait in this thread while a request's own thread scores a whole batch.
             with self._model_lock:
-                self._process(slices)
+                self._process(self._take_cycle())
 
     def _process(self, slices: list[Slice]) -> None:
         if not slices:
@@ -252,12 +257,14 @@ class MicroBatcher:
             if job.future.done():
                 continue  # dropped at an earlier slice
             if not job.started:
-                job.started = True
                 self.observer.queued(now - job.enqueued)
-            if now > job.deadline:
-                job.future.set_exception(DeadlineExceeded(f"waited {now - job.enqueued:.2f}s in the queue"))
-            else:
-                live.append(item)
+                if now > job.deadline:
+                    job.future.set_exception(DeadlineExceeded(f"waited {now - job.enqueued:.2f}s in the queue"))
+                    continue
+                # Once a job has started it is finished, whatever its remaining slices: the work done is not
+                # thrown away, and a job an idle worker admitted though it costs more than the deadline is answered.
+                job.started = True
+            live.append(item)
         flat = [item.job.plans[i] for item in live for i in item.indices]
         if not flat:
             return
