@@ -157,3 +157,13 @@ def test_an_int8_export_that_misses_the_check_is_refused_or_written_as_fp32(tmp_
     assert manifest["precision"] == "fp32" and manifest["verification"]["passed"]
     assert "largest probability difference" in manifest["tuning"]["precision"]["int8_missed"]
     assert "fp32, because int8 missed the export check" in (out / "MODEL_CARD.md").read_text()
+
+
+def test_a_spent_time_budget_ends_training_and_exports_the_best_weights_so_far(tmp_path, tiny_bert, data):
+    out = tmp_path / "model"
+    result = tune(data["train"], "--from", tiny_bert, "--text-column", "review", "--label-column", "sentiment", "--out", out,
+                  "--time-budget", "0", "--precision", "fp32", *FAST)
+    assert result.returncode == 0, result.stderr
+    run_record = json.loads((out / "manifest.json").read_text())["tuning"]["run"]
+    assert run_record["stopped_by"] == "time budget" and run_record["steps"] == 1 < run_record["total_steps"]
+    assert [entry["step"] for entry in run_record["validation_history"]] == [0, 1]

@@ -181,11 +181,11 @@ def train(model, tokenizer, labels: list[str], examples: list[Example], validati
                 save()
             if signals.requested:
                 raise Interrupted(outcome.steps, total)
+            if out_of_time:  # named first: the budget's own validation may also have run out the patience
+                outcome.stopped_by = "time budget"
+                break
             if stopping.patience and since_best >= stopping.patience:
                 outcome.stopped_by = "early stopping"
-                break
-            if out_of_time:
-                outcome.stopped_by = "time budget"
                 break
         if not finished:
             save(outcome.stopped_by)  # an interruption during export resumes at export, not at more training
