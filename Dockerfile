@@ -15,9 +15,11 @@ RUN apt-get update \
 # Dependencies before code: this layer is rebuilt only when app/requirements.txt changes.
 COPY app/requirements.txt /tmp/requirements.txt
 # --no-deps: the requirements file is the complete, exact list (see its header).
-# Then drop what the service never runs: pip itself, test suites, onnxruntime's offline tooling
-# (quantization, transformer optimizer), its C-API library (the Python module links the runtime in
-# statically; tests/container proves inference without it), and the debug symbols in onnxruntime's
+# Then drop what the service never runs: pip itself, test suites (and numpy's compiled test modules),
+# onnxruntime's offline tooling (quantization, transformer optimizer), numpy's build tooling (f2py,
+# distutils: imported only on demand) and C headers and static libraries, type stubs (.pyi, read by type
+# checkers only), onnxruntime's C-API library (the Python module links the runtime in statically;
+# tests/container proves inference without it), and the debug symbols in onnxruntime's
 # and tokenizers' and sentencex's libraries (numpy's bundled OpenBLAS is left alone: auditwheel-patched ELF
 # breaks if stripped; sentencex's 4.2 MB extension is 3.1 MB stripped, and segments the same).
 RUN python -m venv /opt/venv \
@@ -26,8 +28,12 @@ RUN python -m venv /opt/venv \
     && SITE=$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
     && rm -f "$SITE"/onnxruntime/capi/libonnxruntime.so.* \
     && rm -rf "$SITE"/onnxruntime/transformers "$SITE"/onnxruntime/quantization "$SITE"/onnxruntime/tools \
-              "$SITE"/onnxruntime/datasets "$SITE"/numpy/f2py "$SITE"/numpy/_pyinstaller \
+              "$SITE"/onnxruntime/datasets "$SITE"/numpy/f2py "$SITE"/numpy/_pyinstaller "$SITE"/numpy/distutils \
+              "$SITE"/numpy/_core/include "$SITE"/numpy/_core/lib "$SITE"/numpy/random/lib "$SITE"/numpy/random/_examples \
+              "$SITE"/numpy/_core/_multiarray_tests.*.so "$SITE"/numpy/_core/_umath_tests.*.so \
+              "$SITE"/numpy/_core/_rational_tests.*.so \
     && find "$SITE" -depth -type d \( -name tests -o -name testing -o -name __pycache__ \) -exec rm -rf {} + \
+    && find "$SITE" -name '*.pyi' -delete \
     && strip --strip-unneeded "$SITE"/onnxruntime/capi/*.so "$SITE"/tokenizers/*.so "$SITE"/sentencex/*.so \
     && /opt/venv/bin/python -m compileall -q -j 0 "$SITE" /opt/venv/lib
 
