@@ -116,7 +116,7 @@ def overload_figures(results: dict) -> dict[str, Figure]:
                 prefix, m = f"overload_{scenario}_{kind}_{level['multiple']}x", level["multiple"]
                 what = f"{result['title']}, {kind} requests, {m}x the measured capacity"
                 for name, (unit, digits) in OVERLOAD_FIGURES.items():
-                    if level.get(name) is None:
+                    if level.get(name) is None or level[name] != level[name]:  # none, or NaN: no 200 to measure
                         continue
                     value = 100 * level[name] if unit == "%" else level[name]
                     figures[f"{prefix}_{name}"] = Figure(value, unit, f"{name} of {what}", digits)

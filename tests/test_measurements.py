@@ -58,7 +58,8 @@ def test_the_deployment_holds_the_memory_the_sizing_rule_asks_for(figures):
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     limits = container["resources"]["limits"]
     assert int(limits["cpu"]) == sizing.WORKERS_PER_REPLICA, "the sizing rule plans a replica as this many workers"
-    limit_mib = int(re.fullmatch(r"(\d+)Gi", limits["memory"])[1]) * 1024
+    amount, unit = re.fullmatch(r"(\d+)(Gi|Mi)", limits["memory"]).groups()
+    limit_mib = int(amount) * (1024 if unit == "Gi" else 1)
     assert limit_mib >= figures["replica_memory_plan_mib"].value, (
         f"memory limit {limit_mib} MiB is below the planned {figures['replica_memory_plan_mib'].value:.0f} MiB "
         "(bench/sizing.py from bench/measurements.json)")
