@@ -15,6 +15,19 @@ def slices(lane: str, count: int, cost_s: float, deadline: float = 100.0) -> lis
     return [Slice(owner, [i], 1, cost_s) for i in range(count)]
 
 
+def serve(lanes: Lanes, cycles: int, seconds: dict[str, float], max_inputs: int = 1, max_cost_s: float = 0.2) -> list[str]:
+    """Run `cycles` cycles as the batcher does (next lane, take, done, charge, each taking `seconds[lane]`); the lanes
+    served, in order."""
+    order = []
+    for _ in range(cycles):
+        lane = lanes.next_lane(0.0, 10.0)
+        for item in lanes.take(lane, max_inputs=max_inputs, max_cost_s=max_cost_s):
+            lanes.done(item)
+        lanes.charge(lane, seconds[lane], 0.0)
+        order.append(lane)
+    return order
+
+
 def test_the_lane_is_chosen_by_predicted_cost():
     assert Lanes.lane_of(0.01) == LIGHT and Lanes.lane_of(1.5) == HEAVY
 
@@ -64,15 +77,8 @@ def test_a_lane_is_charged_the_time_its_cycles_took_so_many_cheap_jobs_in_one_ca
     lanes.offered(LIGHT, 0.1, 0.0)
     lanes.offered(HEAVY, 0.9, 0.0)
     lanes.push(slices(HEAVY, 10, 0.3) + slices(LIGHT, 40, 0.01))
-    order = []
-    for _ in range(6):
-        lane = lanes.next_lane(0.0, 10.0)
-        taken = lanes.take(lane, max_inputs=10, max_cost_s=0.3, now=0.0)
-        for item in taken:
-            lanes.done(item)
-        # Ten light jobs in one call take about what one of them alone would: 0.015 s, not 0.1 s.
-        lanes.charge(lane, 0.3 if lane == HEAVY else 0.015, 0.0)
-        order.append(lane)
+    # Ten light jobs in one call take about what one of them alone would: 0.015 s, not 0.1 s.
+    order = serve(lanes, 6, {HEAVY: 0.3, LIGHT: 0.015}, max_inputs=10, max_cost_s=0.3)
     # Charged what they predicted alone (0.1 s a cycle at a weight of 0.1), the light cycles would wait for three
     # heavy calls each; charged their time, never two heavy calls in a row.
     assert order[0] == LIGHT and order.count(HEAVY) >= 2
@@ -84,13 +90,7 @@ def test_the_lane_furthest_behind_its_weight_goes_next_so_both_are_served():
     lanes.offered(LIGHT, 1.0, 0.0)
     lanes.offered(HEAVY, 1.0, 0.0)
     lanes.push(slices(HEAVY, 10, 0.2) + slices(LIGHT, 10, 0.2))
-    order = []
-    for _ in range(8):
-        lane = lanes.next_lane(0.0, 10.0)
-        for item in lanes.take(lane, max_inputs=1, max_cost_s=0.2, now=0.0):
-            lanes.done(item)
-        lanes.charge(lane, 0.2, 0.0)
-        order.append(lane)
+    order = serve(lanes, 8, {HEAVY: 0.2, LIGHT: 0.2})
     assert order.count(LIGHT) == order.count(HEAVY) == 4
 
 
@@ -107,8 +107,8 @@ def test_a_job_near_its_deadline_goes_first_whatever_the_weights():
 def test_a_light_cycle_takes_many_small_slices_up_to_a_call():
     lanes = Lanes()
     lanes.push(slices(LIGHT, 20, 0.01))
-    assert len(lanes.take(LIGHT, max_inputs=64, max_cost_s=0.1, now=0.0)) == 10
-    assert len(lanes.take(LIGHT, max_inputs=4, max_cost_s=1.0, now=0.0)) == 4
+    assert len(lanes.take(LIGHT, max_inputs=64, max_cost_s=0.1)) == 10
+    assert len(lanes.take(LIGHT, max_inputs=4, max_cost_s=1.0)) == 4
 
 
 def test_a_lane_that_was_idle_banks_no_credit():
@@ -116,18 +116,8 @@ def test_a_lane_that_was_idle_banks_no_credit():
     lanes.offered(LIGHT, 1.0, 0.0)
     lanes.offered(HEAVY, 1.0, 0.0)
     lanes.push(slices(HEAVY, 50, 0.2))
-    for _ in range(40):  # the heavy lane served alone for a while
-        for item in lanes.take(HEAVY, 1, 0.2, 0.0):
-            lanes.done(item)
-        lanes.charge(HEAVY, 0.2, 0.0)
+    assert set(serve(lanes, 40, {HEAVY: 0.2})) == {HEAVY}  # the heavy lane served alone for a while
     lanes.push(slices(LIGHT, 10, 0.2))
-    served = [lanes.next_lane(0.0, 10.0) for _ in range(1)]
-    for _ in range(6):
-        lane = lanes.next_lane(0.0, 10.0)
-        served.append(lane)
-        for item in lanes.take(lane, 1, 0.2, 0.0):
-            lanes.done(item)
-        lanes.charge(lane, 0.2, 0.0)
     # Alternating from the start, not the light lane alone for 40 slices.
-    assert served[1:].count(HEAVY) == 3
+    assert serve(lanes, 6, {HEAVY: 0.2, LIGHT: 0.2}).count(HEAVY) == 3
     assert lanes.backlog_s == pytest.approx(7 * 0.2 + 7 * 0.2)

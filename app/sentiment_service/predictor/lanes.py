@@ -108,12 +108,13 @@ class Lanes:
         The job is done once its lane's work up to it is, plus the other lane's work served in between: at the
         lanes' weights, that is its own work x other weight / own weight, but never less than the one cycle that
         may come first (cycles are whole calls), nor more than all the other lane has."""
-        own, other = self._lanes[lane], self._lanes[HEAVY if lane == LIGHT else LIGHT]
+        other_name = HEAVY if lane == LIGHT else LIGHT
+        own, other = self._lanes[lane], self._lanes[other_name]
         work = own.backlog_s + cost_s
         if other.backlog_s <= 0:
             return work
         weights = self.weights(now)
-        between = max(min(call_s, other.backlog_s), work * weights[HEAVY if lane == LIGHT else LIGHT] / weights[lane])
+        between = max(min(call_s, other.backlog_s), work * weights[other_name] / weights[lane])
         return work + min(other.backlog_s, between)
 
     def limit_s(self, lane: str, deadline_s: float, deadline_share: float, call_s: float) -> float:
@@ -146,7 +147,7 @@ class Lanes:
             return urgent
         return min(waiting, key=lambda name: self._lanes[name].served)
 
-    def take(self, lane: str, max_inputs: int, max_cost_s: float, now: float) -> list[Slice]:
+    def take(self, lane: str, max_inputs: int, max_cost_s: float) -> list[Slice]:
         """The next slices of `lane` for one cycle: at least one, more while they fit in `max_inputs` inputs and
         `max_cost_s` seconds (about one full call)."""
         state = self._lanes[lane]

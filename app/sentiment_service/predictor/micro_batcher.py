@@ -38,9 +38,8 @@ class _Job(LaneJob):
     predicted_s: float = 0.0
     enqueued: float = field(default_factory=time.monotonic)
     future: Future = field(default_factory=Future)
+    # One per text, None until its slice is scored: the job is answered when none is left.
     results: list[Prediction | None] = field(default_factory=list)
-    # Slices not scored yet: the job is answered when the last one is.
-    unscored: int = 0
     # The batcher's count of inference calls when the job was admitted, and the calls of its own.
     calls_at_admission: int = 0
     own_calls: int = 0
@@ -175,7 +174,7 @@ class MicroBatcher:
             if reason is None:
                 job.enqueued = time.monotonic()
                 job.deadline = job.enqueued + self.limits.deadline_s
-                job.remaining_s, job.predicted_s, job.unscored = job.cost_s, predicted_s, len(slices)
+                job.remaining_s, job.predicted_s = job.cost_s, predicted_s
                 job.calls_at_admission = self._calls
                 self._lanes.push(slices)
                 self._queued_texts += job.inputs
@@ -202,7 +201,7 @@ class MicroBatcher:
             lane = self._lanes.next_lane(now, self.limits.deadline_s)
             if lane is None:
                 return []
-            return self._lanes.take(lane, self.limits.call_budget.max_texts, self._full_call_s(), now)
+            return self._lanes.take(lane, self.limits.call_budget.max_texts, self._full_call_s())
 
     def _wait_for_work(self) -> bool:
         """Block until something is queued; False once closed with nothing left."""
@@ -291,8 +290,7 @@ class MicroBatcher:
             for i in item.indices:
                 job.results[i] = predictions[offset]
                 offset += 1
-            job.unscored -= 1
-            if job.unscored == 0:
+            if None not in job.results:
                 job.future.set_result(job.results)
                 waited = max(0, calls - job.calls_at_admission - job.own_calls)
                 self.observer.answered(job.lane, job.predicted_s, answered_at - job.enqueued, waited)
