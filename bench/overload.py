@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from matplotlib.figure import Figure
 
 from bench import measurements, quote, repo
-from bench.overload_scenarios import Scenario, heavy_and_light, measure_agreement, mixed_texts
+from bench.overload_scenarios import Job, Scenario, agreement, answer_totals, heavy_and_light, mixed_texts
 from bench.service import exit_on_sigterm, ours_command, running_server
 from bench.stats import percentile
 from bench.texts import long_texts, short_texts
@@ -45,15 +45,6 @@ CHART = repo.ROOT / "docs" / "overload.png"
 # Below the service's KEEPALIVE_S (5 s), as connection pools do, so an idle client never reuses a connection
 # the server is closing.
 IDLE_RECONNECT_S = 4.0
-
-
-@dataclass(frozen=True)
-class Job:
-    path: str
-    body: bytes
-    texts: int
-    # The class a result is reported under (the mixed-costs scenario has two: light and heavy).
-    kind: str = "mixed"
 
 
 @dataclass
@@ -202,6 +193,18 @@ def draw_chart(series: dict[str, list[dict]], path: Path) -> None:
     figure.savefig(path)
 
 
+def measure_agreement(url: str, loads: dict[str, list[Job]], seconds: float, rng: random.Random) -> dict:
+    """For each load (short, long, mixed): 16 clients closed loop, and the lanes' predicted against actual."""
+    results = {}
+    for name, jobs in loads.items():
+        before = answer_totals(url)
+        offer(url, jobs, None, seconds, 16, 30.0, rng)
+        time.sleep(0.2)  # the last answers' samples are written after their responses
+        results[name] = agreement(before, answer_totals(url))
+        print(f"[agreement] {name}: {json.dumps(results[name])}")
+    return results
+
+
 def run_scenario(scenario: Scenario, args: argparse.Namespace, seconds: float, rng: random.Random,
                  agreement_loads: dict[str, list[Job]] | None = None) -> dict:
     """Capacity (closed loop), then 1x to 10x of it (open loop); per class, each level's summary."""
@@ -211,7 +214,7 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, seconds: float, r
     with running_server(scenario.name, build, args.workers) as server:
         offer(server.url, scenario.jobs, None, min(seconds, 5.0), 32, timeout_s, rng)  # warm-up: the cost model learns
         if agreement_loads:
-            result["agreement"] = measure_agreement(server.url, offer, agreement_loads, min(seconds, 10.0), rng)
+            result["agreement"] = measure_agreement(server.url, agreement_loads, min(seconds, 10.0), rng)
         capacity = offer(server.url, scenario.jobs, None, seconds, 32, timeout_s, rng)
         result["capacity_rps"] = sum(o.status == 200 for o in capacity.outcomes) / capacity.seconds
         print(f"[{scenario.name}] capacity (closed loop, 32 clients): {result['capacity_rps']:.1f} requests/s")
@@ -254,7 +257,7 @@ def main() -> int:
     rng = random.Random(7)
     short, _ = short_texts(repo.SST2_DEV)
     long, _ = long_texts(repo.IMDB_TRAIN, 400)
-    mixed, heavy_light = mixed_texts(Job, short, long, rng), heavy_and_light(Job, short, long, rng)
+    mixed, heavy_light = mixed_texts(short, long, rng), heavy_and_light(short, long, rng)
     agreement_loads = {"short": [j for j in heavy_light.jobs if j.kind == "light"],
                        "long": [j for j in heavy_light.jobs if j.kind == "heavy"], "mixed": heavy_light.jobs}
     results = {}

@@ -1,4 +1,4 @@
-"""The two loads `make overload` offers, and the check that admission control predicts what happens.
+"""The two loads `make overload` offers, and how admission control's prediction is read from /metrics.
 
 mixed: short and long texts on both endpoints, REQUEST_DEADLINE_S=2 (so each level settles in seconds).
 heavy_light: default settings; 10% of requests are 64 IMDB reviews on /batch-predict (heavy), 90% one SST-2
@@ -10,34 +10,42 @@ import http.client
 import json
 import random
 import re
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    body: bytes
+    texts: int
+    # The class a result is reported under (the mixed-costs scenario has two: light and heavy).
+    kind: str = "mixed"
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     title: str
-    jobs: list  # of overload.Job
+    jobs: list[Job]
     kinds: tuple[str, ...]
     deadline_s: float
     settings: dict[str, str] = field(default_factory=dict)
     clients: int = 128
 
 
-def mixed_texts(job, short: list[str], long: list[str], rng: random.Random, count: int = 2000) -> Scenario:
+def mixed_texts(short: list[str], long: list[str], rng: random.Random, count: int = 2000) -> Scenario:
     """40% /predict of a sentence, 30% /predict of a review, 30% /batch-predict of 16 of each."""
     jobs = []
     for _ in range(count):
         roll = rng.random()
         if roll < 0.4:
-            jobs.append(job("/predict", json.dumps({"text": rng.choice(short)}).encode(), 1))
+            jobs.append(Job("/predict", json.dumps({"text": rng.choice(short)}).encode(), 1))
         elif roll < 0.7:
-            jobs.append(job("/predict", json.dumps({"text": rng.choice(long)}).encode(), 1))
+            jobs.append(Job("/predict", json.dumps({"text": rng.choice(long)}).encode(), 1))
         else:
             texts = [rng.choice(short) for _ in range(16)] + [rng.choice(long) for _ in range(16)]
-            jobs.append(job("/batch-predict", json.dumps({"texts": texts}).encode(), 32))
+            jobs.append(Job("/batch-predict", json.dumps({"texts": texts}).encode(), 32))
     return Scenario("mixed", "mixed texts, both endpoints, REQUEST_DEADLINE_S=2", jobs, ("mixed",), 2.0,
                     {"REQUEST_DEADLINE_S": "2"})
 
@@ -46,15 +54,15 @@ HEAVY_SHARE = 0.1
 HEAVY_TEXTS = 64
 
 
-def heavy_and_light(job, short: list[str], long: list[str], rng: random.Random, count: int = 2000) -> Scenario:
+def heavy_and_light(short: list[str], long: list[str], rng: random.Random, count: int = 2000) -> Scenario:
     """One request in ten is 64 reviews on /batch-predict, the others one sentence on /predict; default settings."""
     jobs = []
     for _ in range(count):
         if rng.random() < HEAVY_SHARE:
             body = json.dumps({"texts": [rng.choice(long) for _ in range(HEAVY_TEXTS)]}).encode()
-            jobs.append(job("/batch-predict", body, HEAVY_TEXTS, "heavy"))
+            jobs.append(Job("/batch-predict", body, HEAVY_TEXTS, "heavy"))
         else:
-            jobs.append(job("/predict", json.dumps({"text": rng.choice(short)}).encode(), 1, "light"))
+            jobs.append(Job("/predict", json.dumps({"text": rng.choice(short)}).encode(), 1, "light"))
     # Clients enough for 10x: light requests are answered in well under a second, heavy ones refused at once
     # or answered within the 10 s deadline.
     return Scenario("heavy_light", "64-review batches and single sentences, default settings", jobs,
@@ -95,15 +103,3 @@ def agreement(before: dict, after: dict) -> dict[str, dict[str, float]]:
             result[lane] = {"predicted_s": round(predicted, 4), "actual_s": round(actual, 4),
                             "ratio": round(predicted / actual, 3)}
     return result
-
-
-def measure_agreement(url: str, offer, loads: dict[str, list], seconds: float, rng: random.Random) -> dict:
-    """For each load (short, long, mixed): 16 clients closed loop, and the lanes' predicted against actual."""
-    results = {}
-    for name, jobs in loads.items():
-        before = answer_totals(url)
-        offer(url, jobs, None, seconds, 16, 30.0, rng)
-        time.sleep(0.2)  # the last answers' samples are written after their responses
-        results[name] = agreement(before, answer_totals(url))
-        print(f"[agreement] {name}: {json.dumps(results[name])}")
-    return results
