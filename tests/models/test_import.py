@@ -61,6 +61,26 @@ def test_int8_is_the_default_and_is_batch_invariant(tmp_path):
     assert manifest["export"]["per_token_quantization"]["dynamic_quantize_linear"] > 0
 
 
+# The op types of each encoder layer's feed-forward in an exported graph: MatMul where it stayed fp32.
+FEED_FORWARD_OPS = """
+import collections, json, onnx, sys
+ops = collections.defaultdict(set)
+for node in onnx.load(sys.argv[1]).graph.node:
+    for layer in ("layer.0", "layer.1"):
+        if f"/encoder/{layer}/intermediate/" in node.name or f"/encoder/{layer}/output/dense/" in node.name:
+            ops[layer].add(node.op_type)
+print(json.dumps({layer: sorted(kinds) for layer, kinds in ops.items()}))
+"""
+
+
+def test_int8_keeps_the_first_layers_feed_forward_in_fp32(tmp_path):
+    out = tmp_path / "model"
+    assert import_model(checkpoint(tmp_path, "bert"), out).returncode == 0
+    ops = json.loads(run("-c", FEED_FORWARD_OPS, str(out / "model.onnx")).stdout)
+    assert "MatMul" in ops["layer.0"] and "MatMulInteger" not in ops["layer.0"]
+    assert "MatMulInteger" in ops["layer.1"]
+
+
 def test_any_label_set_and_multi_label_sigmoids(tmp_path):
     stars = ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
     out = tmp_path / "stars"

@@ -51,12 +51,20 @@ def export_fp32(model: torch.nn.Module, out: Path, pad_id: int) -> list[str]:
     return names
 
 
+# The first encoder layer's feed-forward, as BERT-family exports name it. Its inputs are closest to the raw
+# embeddings, whose outliers per-token int8 represents worst: kept in fp32, it lifts int8's agreement with fp32 for
+# about 2 MB (measured on SST-2 dev when the shipped model was first quantized: 98.97% -> 99.08%).
+FIRST_FEED_FORWARD = ("/encoder/layer.0/intermediate/", "/encoder/layer.0/output/dense/")
+
+
 def matmuls_left_in_fp32(model_path: Path) -> list[str]:
-    """MatMul nodes that are not an activation times a weight: two activations (attention scores), or a weight
-    first (DeBERTa's relative-position projections), which per-token quantization of the activation cannot cover."""
+    """MatMul nodes kept out of int8: those that are not an activation times a weight (two activations, as in
+    attention scores, or a weight first, as in DeBERTa's relative-position projections), which per-token
+    quantization of the activation cannot cover, and the first layer's feed-forward (FIRST_FEED_FORWARD)."""
     graph = onnx.load(str(model_path), load_external_data=False).graph
     weights = {i.name for i in graph.initializer}
-    return [n.name for n in graph.node if n.op_type == "MatMul" and (n.input[1] not in weights or n.input[0] in weights)]
+    return [n.name for n in graph.node if n.op_type == "MatMul" and (
+        n.input[1] not in weights or n.input[0] in weights or any(part in n.name for part in FIRST_FEED_FORWARD))]
 
 
 def quantize_per_token(fp32: Path, out: Path, work: Path) -> dict:
