@@ -82,6 +82,9 @@ def test_csv_and_jsonl_train_a_new_label_evaluated_on_parquet_and_the_service_se
     card = (out / "MODEL_CARD.md").read_text()
     assert f"| macro recall | {evaluation['before']['macro_recall']:.4f} | {evaluation['after']['macro_recall']:.4f} |" in card
     assert f"-> {evaluation['after']['macro_recall']:.4f}" in result.stdout
+    temperature = manifest["tuning"]["temperature"]
+    assert manifest["temperature"] == temperature["value"] and temperature["nll"] <= temperature["nll_at_1"]
+    assert f"temperature of {temperature['value']}" in card
     assert not (tmp_path / "reviews-model.work").exists(), "the checkpoints go once the model directory is written"
     core = ScoringCore.open(out)  # the service's loader, without torch
     assert core.score([MIXED[0]])[0].label in manifest["labels"]

@@ -22,6 +22,15 @@ def _metrics_table(before: dict, after: dict) -> list[str]:
     return lines
 
 
+def _calibration(temperature: dict | None) -> str:
+    if temperature is None:
+        return "Probabilities are the plain softmax (temperature 1.0): no calibration was fitted."
+    return (f"The service divides the logits by a temperature of {temperature['value']} before the softmax, fitted on the "
+            f"{temperature['rows']:,} validation rows (least negative log-likelihood: {temperature['nll_at_1']} at 1.0, "
+            f"{temperature['nll']} fitted). It calibrates the probabilities where those rows come from; elsewhere, measure "
+            "before you treat a score as a rate.")
+
+
 def model_card(manifest: dict) -> str:
     """The card's Markdown text."""
     tuning, evaluation = manifest["tuning"], manifest["metrics"]["evaluation"]
@@ -72,8 +81,11 @@ def model_card(manifest: dict) -> str:
         "",
         f"Against the fine-tuned fp32 checkpoint on {verification['probes']} probes (built-in and from the evaluation "
         f"rows): top label agreement {verification['top_label_agreement']:.2%}, largest probability difference "
-        f"{verification['max_abs_probability_diff']:.3f}, batch invariance {verification['batch_invariance_max_abs_diff']:.1e}. "
-        "Probabilities are the plain softmax (temperature 1.0): no calibration was fitted.",
+        f"{verification['max_abs_probability_diff']:.3f}, batch invariance {verification['batch_invariance_max_abs_diff']:.1e}.",
+        "",
+        "## Calibration",
+        "",
+        _calibration(tuning.get("temperature")),
         "",
     ]
     return "\n".join(lines)

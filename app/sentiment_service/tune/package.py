@@ -5,7 +5,8 @@ on the built-in probes and the first evaluation texts) into a staging directory 
 "auto" an int8 export that misses the check is replaced by fp32, which matches the checkpoint exactly, and the manifest
 says so: a run of many minutes does not end in a refusal for want of a flag. The imported
 model is then scored on the evaluation rows as the service scores them, and the manifest gains what the fine-tune
-was and measured ("tuning", "metrics"), with MODEL_CARD.md beside it. Only then is the staging directory renamed to
+was and measured ("tuning", "metrics") and the softmax temperature fitted on the validation rows (calibration.py),
+with MODEL_CARD.md beside it. Only then is the staging directory renamed to
 the output, so an output either does not exist or is complete.
 """
 
@@ -13,10 +14,13 @@ import json
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sentiment_service.models.importer import ImportRefused, ImportRequest, VerificationFailed, import_model
 from sentiment_service.predictor.manifest import MANIFEST_NAME, write_manifest
+from sentiment_service.predictor.scoring_core import ScoringCore
+from sentiment_service.tune.calibration import fitted_on
 from sentiment_service.tune.card import model_card
 from sentiment_service.tune.labelled import LabelledText
 from sentiment_service.tune.metrics import directory_predictions, evaluate_rows
@@ -26,13 +30,21 @@ CARD_NAME = "MODEL_CARD.md"
 DOMAIN_PROBES = 50
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """The rows the temperature is fitted on (validation rows), and the labels each leaves out (--partial)."""
+
+    rows: list[LabelledText]
+    left_out: list[tuple[int, ...]]
+
+
 class OutputExists(Exception):
     """The output directory appeared while the run was going; nothing was written to it."""
 
 
 def package(checkpoint: Path, out: Path, name: str, version: str, max_length: int, evaluation: list[LabelledText],
             tuning: dict, before: dict, threads: int, log: Callable[[str], None], precision: str = "auto",
-            max_diff: float | None = None) -> dict:
+            max_diff: float | None = None, calibration: Calibration | None = None) -> dict:
     """Write the model directory `out` and return its manifest; raises ImportRefused or OutputExists."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tune-", dir=out.parent) as tmp:
@@ -63,6 +75,12 @@ def package(checkpoint: Path, out: Path, name: str, version: str, max_length: in
         fields["tuning"] = {**tuning, "precision": {"asked": precision, "int8_missed": int8_missed}}
         fields["metrics"] = {"evaluation": {"rows": len(evaluation), "split": tuning["evaluation"]["split"],
                                             "before": before, "after": after}}
+        if calibration and calibration.rows and manifest.get("problem_type") != "multi_label_classification":
+            core = ScoringCore.open(staged, intra_op_threads=threads)
+            fields["tuning"]["temperature"] = fitted_on(core, calibration.rows, labels, calibration.left_out)
+            fields["temperature"] = fields["tuning"]["temperature"]["value"]
+            log(f"temperature {fields['temperature']} fitted on {len(calibration.rows):,} validation rows (NLL "
+                f"{fields['tuning']['temperature']['nll_at_1']} at 1.0, {fields['tuning']['temperature']['nll']})")
         manifest = write_manifest(staged, fields, manifest["model_file"], manifest["tokenizer_file"])
         (staged / CARD_NAME).write_text(model_card(manifest), encoding="utf-8")
         if out.exists():

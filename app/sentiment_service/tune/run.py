@@ -20,7 +20,7 @@ from sentiment_service.tune.labelled import (
 )
 from sentiment_service.tune.loop import Schedule, Stopping, train
 from sentiment_service.tune.metrics import directory_predictions, evaluate_rows, torch_predictions
-from sentiment_service.tune.package import package, remove_work
+from sentiment_service.tune.package import Calibration, package, remove_work
 from sentiment_service.tune.recipe import Example
 from sentiment_service.tune.start import load_start, starting_labels, widen_labels
 
@@ -159,16 +159,21 @@ def tune(request: TuneRequest) -> dict:
                 "train_minutes": round(outcome.train_seconds / 60, 2), "threads": threads, "torch": torch.__version__,
                 "max_length": start.max_length},
     }
+    calibration = Calibration(validation, left_out_labels(validation, labels, _partial_files(files, request.partial)))
     manifest = package(checkpoint, request.out, request.name or request.out.name, request.version, start.max_length,
-                       evaluation, tuning, before, threads, _log, request.precision, request.max_diff)
+                       evaluation, tuning, before, threads, _log, request.precision, request.max_diff, calibration)
     remove_work(request.work_dir)
     return manifest
+
+
+def _partial_files(files: list[LabelledFile], partial: list[Path]) -> list[LabelledFile]:
+    return [f for f in files if f.name in {str(path) for path in partial}]
 
 
 def encode(tokenizer, rows: list[LabelledText], labels: list[str], files: list[LabelledFile], partial: list[Path],
            max_length: int) -> list[Example]:
     """Tokenize once; a row of a `partial` file is trained over the labels that file has (left_out_labels)."""
-    partial_files = [f for f in files if f.name in {str(path) for path in partial}]
+    partial_files = _partial_files(files, partial)
     for f in partial_files:
         _log(f"{f.name}: trained over {', '.join(f.by_label())} only (--partial)")
     ids = tokenizer([r.text for r in rows], truncation=True, max_length=max_length)["input_ids"]
