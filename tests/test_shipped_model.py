@@ -5,6 +5,7 @@ import pytest
 from sentiment_service.http.factory import create_app
 from sentiment_service.predictor.manifest import load_manifest
 from sentiment_service.settings import DEFAULT_MODEL_DIR, Settings
+from training import card_tables
 
 OBVIOUS = [
     ("I loved it", "positive"),
@@ -31,7 +32,18 @@ def test_manifest_carries_the_fitted_temperature_and_the_invariance_measurement(
     assert manifest.info.temperature == manifest.raw["metrics"]["temperature"]
     assert 0.25 <= manifest.info.temperature <= 4.0
     assert manifest.raw["batch_invariant"] is True
-    assert manifest.raw["metrics"]["batch_invariance_max_abs_diff_sst2"]["int8"] <= 1e-4
+    assert manifest.raw["metrics"]["batch_invariance_max_abs_diff_sst2"] <= 1e-4
+
+
+def test_the_model_cards_tables_are_the_manifests_figures():
+    card = (DEFAULT_MODEL_DIR / card_tables.CARD).read_text(encoding="utf-8")
+    assert card_tables.rendered(card, load_manifest(DEFAULT_MODEL_DIR).raw["metrics"]) == card
+
+
+def test_the_manifest_says_what_the_model_was_trained_on_and_what_it_left_out():
+    data = load_manifest(DEFAULT_MODEL_DIR).raw["data"]
+    assert set(data["train_by_domain_and_label"]) <= {"tweets", "sst5", "sst2", "imdb", "amazon", "finance", "goemotions"}
+    assert "left_out" in data
 
 
 @pytest.mark.parametrize("text, label", OBVIOUS)

@@ -1,5 +1,8 @@
 """Export the fine-tuned model to ONNX (fp32) and quantize it to dynamic int8 (per-tensor activations).
 
+2.0.0's export; `make model` now exports through the fine-tune command, i.e. model import
+(sentiment_service/models/onnx_export.py), which makes the same choices below.
+
     HF_HUB_OFFLINE=1 .venv-train/bin/python -m training.export \
         --model training/work/run/final --out training/work/onnx
 

@@ -25,10 +25,17 @@ With `--extra amazon,finance,goemotions` the newer three-way sources join the mi
 each with a held-out test set of its own (`test_<name>3.jsonl`: finance's dev split, a held-out slice of the
 others). Without it the mixture is the one model 2.0.0 was trained on.
 
+`--leave-out amazon` (any sources, comma-separated) trains without them: their test sets are still written, and
+every other row is as it would have been, so a model built with and one built without a source are compared on the
+same rows. The Amazon reviews are licensed for academic research only: a model for other use must leave them out.
+
 Before training, a calibration slice is carved from the training sources (tweets, SST-5, IMDB): it is
 never trained on and is not a test set; evaluate.py fits the softmax temperature on it.
 
-Writes train.jsonl ({"text","label","domain","classes"}), calib.jsonl, test_<set>.jsonl, prepare_config.json.
+Writes train.jsonl ({"text","label","domain","classes"}); the same rows as one file per source for the fine-tune
+command, `train/three-way-<source>.jsonl` and `train/binary-<source>.jsonl` (to be trained with `--partial`);
+calib.jsonl; test_<set>.jsonl; eval_mixture.jsonl (up to EVAL_MIXTURE_ROWS of each three-way test set, the fine-tune
+command's before/after rows); and prepare_config.json.
 """
 
 import argparse
@@ -46,6 +53,8 @@ SST2_TRAIN_SIZE = 12000
 CALIB_SIZES = {"tweets": 1500, "imdb": 500}
 # name: (rows trained on at most, rows held out as its test set; None where the set ships a dev split).
 EXTRA_SOURCES = {"amazon": (8000, 1000), "finance": (10000, None), "goemotions": (8000, 1000)}
+SOURCES = ("tweets", "sst5", "sst2", "imdb", *EXTRA_SOURCES)
+EVAL_MIXTURE_ROWS = 400
 
 # PTB escapes and clitic splits that GLUE's SST-2 text carries.
 PTB_REPLACEMENTS = [
@@ -85,17 +94,32 @@ def row(text: str, label: str, domain: str, classes: int) -> dict:
     return {"text": text, "label": label, "domain": domain, "classes": classes}
 
 
+def write_source_files(folder: Path, train: list[dict]) -> None:
+    """One {"text","label"} file per source, named by whether its gold can be neutral."""
+    folder.mkdir(exist_ok=True)
+    for stale in folder.glob("*.jsonl"):
+        stale.unlink()
+    for domain in sorted({r["domain"] for r in train}):
+        rows = [r for r in train if r["domain"] == domain]
+        kind = "binary" if rows[0]["classes"] == 2 else "three-way"
+        write_jsonl(folder / f"{kind}-{domain}.jsonl", [{"text": r["text"], "label": r["label"]} for r in rows])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder with sst2/, sst5/, semeval2017/, imdb/")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seen", type=Path, help="JSONL of texts the starting weights were trained on")
     parser.add_argument("--extra", default="", help=f"comma-separated newer sources to add: {', '.join(EXTRA_SOURCES)}")
+    parser.add_argument("--leave-out", default="", help=f"comma-separated sources not to train on: {', '.join(SOURCES)}")
     args = parser.parse_args()
     extra = [name for name in args.extra.split(",") if name]
     unknown = sorted(set(extra) - set(EXTRA_SOURCES))
     if unknown:
         parser.error(f"unknown --extra sources {unknown}; known: {sorted(EXTRA_SOURCES)}")
+    left_out = [name for name in args.leave_out.split(",") if name]
+    if sorted(set(left_out) - set(SOURCES)):
+        parser.error(f"unknown --leave-out sources {sorted(set(left_out) - set(SOURCES))}; known: {list(SOURCES)}")
     rng = random.Random(SEED)
     args.out.mkdir(parents=True, exist_ok=True)
     seen_keys = {alnum(r["text"]) for r in read_jsonl(args.seen)} if args.seen else set()
@@ -142,8 +166,14 @@ def main() -> None:
             pool = pool[test_size:]
         train += pool[:cap]
     rng.shuffle(train)
+    # Filtered after the shuffle, so leaving a source out leaves every other row, and every test set, as it was.
+    train = [r for r in train if r["domain"] not in left_out]
 
     write_jsonl(args.out / "train.jsonl", train)
+    write_source_files(args.out / "train", train)
+    three_way_tests = {"tweets": tweet_test, **extra_tests}
+    write_jsonl(args.out / "eval_mixture.jsonl", [{**r, "domain": name} for name, rows in three_way_tests.items()
+                                                  for r in rows[:EVAL_MIXTURE_ROWS]])
     for name, rows in extra_tests.items():
         write_jsonl(args.out / f"test_{name}3.jsonl", rows)
     write_jsonl(args.out / "calib.jsonl", calib)
@@ -168,6 +198,8 @@ def main() -> None:
                       "imdb": len(imdb_test), **{f"{name}3": len(rows) for name, rows in extra_tests.items()}},
         "tweet_test_source": TWEET_TEST_SOURCE,
         "seen": {"file": args.seen.name if args.seen else None, "texts": len(seen_keys)},
+        "left_out": left_out,
+        "eval_mixture_rows": {name: min(EVAL_MIXTURE_ROWS, len(rows)) for name, rows in three_way_tests.items()},
     }
     (args.out / "prepare_config.json").write_text(json.dumps(config, indent=2) + "\n")
     print(json.dumps(config))

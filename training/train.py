@@ -1,5 +1,8 @@
 """Fine-tune all-MiniLM-L6-v2 for three-way sentiment (negative, neutral, positive); resumable, logs to a file.
 
+Model 2.0.0 was trained with this script; `make model` now runs the fine-tune command (sentiment_service.tune),
+which shares its recipe. It stays for teacher_cost.py's measurements and to rebuild 2.0.0 from its commit.
+
     HF_HUB_OFFLINE=1 nice -n 19 .venv-train/bin/python -m training.train \
         --data training/work/data --out training/work/run
 

@@ -127,12 +127,14 @@ def two_model_service(tmp_path_factory, tiny_model_dir):
 
 
 def test_with_two_models_the_picker_chooses_which_one_scores(service, two_model_service, open_page):
+    from tests.integration.test_models import SHIPPED
+
     single, _ = open_page(service.url)
     assert single.locator("#model-choice").is_hidden()  # one model: nothing to choose
 
     page, record = open_page(two_model_service.url)
     picker = page.locator("#model-picker")
-    assert picker.locator("option").all_inner_texts() == ["sentiment-minilm-l6 2.0.0", "tiny-test 0.0.1"]
+    assert picker.locator("option").all_inner_texts() == [f"{SHIPPED['name']} {SHIPPED['version']}", "tiny-test 0.0.1"]
     assert picker.input_value() == "sentiment-minilm-l6"
     page.locator("#text").fill("I loved it")
     page.locator("#score").click()

@@ -1,4 +1,4 @@
-"""The training recipe shared by the fine-tune command and `make model` (training/train.py).
+"""The training recipe of the fine-tune command (which `make model` runs) and of training/train.py (which built 2.0.0).
 
 - Length-bucketed batches: shuffled, then sorted by length within pools of `pool_batches` batches, so short
   phrases are not padded to the length of a review; deterministic per (seed, epoch), so a resumed run sees
