@@ -58,7 +58,9 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": JsonFormatter}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}},
+    # Written by a thread of each process, so no request thread waits on a write (sentiment_service/logs.py).
+    "handlers": {"stdout": {"class": "sentiment_service.logs.BackgroundStreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stdout"}},
     "root": {"handlers": ["stdout"], "level": settings.log_level.upper()},
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": settings.log_level.upper(), "propagate": False},
