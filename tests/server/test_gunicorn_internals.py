@@ -30,6 +30,10 @@ def test_thread_worker_methods_the_drain_overrides_or_calls():
     assert parameters(ThreadWorker.enqueue_req) == ["self", "conn"]
     assert parameters(ThreadWorker.finish_request) == ["self", "conn", "fs"]
     assert parameters(TConn.__init__) == ["self", "cfg", "sock", "client", "server"]
+    assert parameters(TConn.close) == ["self", "graceful"]
+    assert parameters(ThreadWorker.accept) == ["self", "listener"]
+    assert "conn.close(graceful=True)" in inspect.getsource(ThreadWorker.finish_request), \
+        "finish_request() must close a connection it does not keep through TConn.close(graceful=True)"
     assert parameters(PollableMethodQueue.defer) == ["self", "callback", "args"]
     run = inspect.getsource(ThreadWorker.run)
     assert run.index("while self.alive") < run.index("self.set_accept_enabled(False)"), \

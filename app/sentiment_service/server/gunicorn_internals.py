@@ -10,7 +10,10 @@ they were checked against and fails on any other, and checks each item below by 
   attributes `alive`, `wsgi`, `sockets`, `nr_conns`, `method_queue` (a `PollableMethodQueue` whose `defer()` a
   signal handler may call), `log`, `cfg`, and `tpool` (a `concurrent.futures.ThreadPoolExecutor`, whose private
   `_work_queue` gives the requests waiting for a thread).
-- `gunicorn.workers.gthread.TConn(cfg, sock, client, server)`: built for each connection taken from the backlog.
+- `gunicorn.workers.gthread.ThreadWorker.accept(listener)`: replaced (accept, count in `nr_conns`, blocking,
+  a connection, `enqueue_req`), to build the connections that close off the main loop.
+- `gunicorn.workers.gthread.TConn(cfg, sock, client, server)`: subclassed for each connection; `close(graceful)`
+  is what `finish_request()` calls on the main loop with `graceful=True` for a connection it does not keep.
 - `gunicorn.workers.base.Worker.init_process()` installs the signal handlers before it loads the app, so a
   worker still loading has its SIGTERM handler and `wsgi` is not yet set.
 - `gunicorn.arbiter.Arbiter.stop(graceful=True)` closes the master's listeners, then signals the workers; it is
