@@ -67,7 +67,7 @@ def test_the_top_weighted_word_is_the_one_a_reader_would_pick(shipped, text, top
     explanation = explain(shipped, text)
     label = explanation.prediction.label
     top = max(explanation.words, key=lambda w: abs(w.contributions[label]))
-    assert top.span.word == top_word and top.contributions[label] > 0.5
+    assert top.span.word == top_word and top.contributions[label] > 0.3
 
 
 @pytest.mark.parametrize("text, word, label, sign", [

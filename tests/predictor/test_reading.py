@@ -75,10 +75,10 @@ def test_the_verdict_at_the_end_is_read(core):
 
 
 def test_sentences_slice_the_text_and_come_in_order(core):
-    text = "Café 👍🏽 was great!\nThe room… was dirty. Dr. Lee paid $4.99, e.g. for tea."
+    text = "Café 👍🏽 was great!\nThe room… was awful. Dr. Lee paid $4.99, e.g. for tea."
     [prediction] = core.score([text], sentences=True)
     assert [text[s.start:s.end] for s in prediction.sentences] == [
-        "Café 👍🏽 was great!", "The room… was dirty.", "Dr. Lee paid $4.99, e.g. for tea."]
+        "Café 👍🏽 was great!", "The room… was awful.", "Dr. Lee paid $4.99, e.g. for tea."]
     first, second, _ = prediction.sentences
     assert (first.prediction.label, second.prediction.label) == ("positive", "negative")
     assert prediction.mixed is True

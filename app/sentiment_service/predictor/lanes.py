@@ -1,14 +1,15 @@
 """Two lanes of work in one batcher, so that cheap requests are not queued behind expensive ones.
 
 A job predicted to cost at most LIGHT_MAX_S (a sentence, a review, a few of them) goes to the light lane; a
-batch of long reviews to the heavy lane. Jobs are cut into slices of about one inference call, and the batcher
-scores one lane's slices per cycle, so a sentence that arrives while a 64-review batch is being scored waits for
-one call, not for the batch.
+batch of long reviews to the heavy lane. Jobs are cut into slices of at most one inference call and CYCLE_MAX_S,
+and the batcher scores one lane's slices per cycle, so a sentence that arrives while a 64-review batch is being
+scored waits for one cycle, not for the batch.
 
 Which lane goes next is weighted fair queueing by cost: each lane's weight is its share of the cost offered
 lately (refused requests included), so under overload each class keeps the share of the CPU it had at normal
 load, and neither starves the other. A lane with nothing queued lends its share to the other. A job whose
-deadline comes near goes first whatever its lane: an admitted request is answered, not dropped.
+deadline comes near goes first whatever its lane, while it can still make it: an admitted request is answered,
+not dropped, and a job already late does not hold the batcher (nor would every late job behind it).
 
 Admission asks each lane the same question: when would this job be answered? A light job is admitted while that
 stays within LIGHT_WAIT_S (so a refusal comes at once instead of after a long wait), a heavy one within its
@@ -33,6 +34,10 @@ DEMAND_HALF_LIFE_S = 5.0
 MIN_SHARE = 0.1
 # A job whose deadline is nearer than this share of the deadline, beyond what it still costs, goes first.
 URGENT_SHARE = 0.1
+# A cycle (one lane's slices) is predicted to cost at most this, or one slice where a single input costs more:
+# how long a sentence that arrives behind a batch of reviews waits for the batcher. Small calls of long texts cost
+# no more per token than large ones (the matrix products are already large), so slicing costs little throughput.
+CYCLE_MAX_S = 0.25
 
 
 @dataclass(eq=False)
@@ -72,6 +77,8 @@ class Lanes:
 
     def __init__(self):
         self._lanes = {lane: _Lane() for lane in LANES}
+        # The lane the weights chose but an urgent job took the last cycle from (next_lane).
+        self._passed_over: str | None = None
 
     @staticmethod
     def lane_of(cost_s: float) -> str:
@@ -101,9 +108,9 @@ class Lanes:
         norm = sum(shares.values())
         return {name: share / norm for name, share in shares.items()}
 
-    def answer_in_s(self, lane: str, cost_s: float, now: float, call_s: float) -> float:
-        """Predicted seconds until a job of this cost, admitted to `lane` now, is answered (`call_s`: what one
-        full inference call costs, the most one cycle of either lane takes).
+    def answer_in_s(self, lane: str, cost_s: float, now: float, cycle_s: float) -> float:
+        """Predicted seconds until a job of this cost, admitted to `lane` now, is answered (`cycle_s`: the most one
+        cycle of either lane takes).
 
         The job is done once its lane's work up to it is, plus the other lane's work served in between: at the
         lanes' weights, that is its own work x other weight / own weight, but never less than the one cycle that
@@ -114,38 +121,51 @@ class Lanes:
         if other.backlog_s <= 0:
             return work
         weights = self.weights(now)
-        between = max(min(call_s, other.backlog_s), work * weights[other_name] / weights[lane])
+        between = max(min(cycle_s, other.backlog_s), work * weights[other_name] / weights[lane])
         return work + min(other.backlog_s, between)
 
-    def limit_s(self, lane: str, deadline_s: float, deadline_share: float, call_s: float) -> float:
-        """The latest predicted answer the lane admits: for the light lane LIGHT_WAIT_S, or two full calls on a
+    def limit_s(self, lane: str, deadline_s: float, deadline_share: float, cycle_s: float) -> float:
+        """The latest predicted answer the lane admits: for the light lane LIGHT_WAIT_S, or two cycles on a
         machine too slow for that (one may be in progress when a light job arrives, one its own)."""
         latest = deadline_s * deadline_share
-        return min(max(LIGHT_WAIT_S, 2 * call_s), latest) if lane == LIGHT else latest
+        return min(max(LIGHT_WAIT_S, 2 * cycle_s), latest) if lane == LIGHT else latest
 
     def push(self, slices: list[Slice]) -> None:
         for item in slices:
             state = self._lanes[item.job.lane]
             if not state.queue:
-                # A lane that had nothing queued banks no credit for the time it was idle.
+                # A lane that had nothing queued banks no credit for the time it was idle: it starts level with the
+                # lanes that have work, or, when none has, with the lane served most. Left behind, a batch that
+                # arrived after a spell of sentences alone had all the cycles until it caught up, and the sentences
+                # that followed it waited for the whole batch.
                 busy = [lane.served for lane in self._lanes.values() if lane.queue]
-                if busy:
-                    state.served = max(state.served, min(busy))
+                state.served = max(state.served, min(busy) if busy else max(lane.served for lane in self._lanes.values()))
             state.queue.append(item)
             state.backlog_s += item.cost_s
             item.job.slices_left += 1
 
     def next_lane(self, now: float, deadline_s: float) -> str | None:
-        """The lane to serve next: an urgent job's, else the lane furthest behind its weight; None if all empty."""
+        """The lane to serve next: the lane furthest behind its weight, unless the other's first job is urgent (then that
+        lane, every other cycle at least); None if all are empty."""
         waiting = [name for name, lane in self._lanes.items() if lane.queue]
         if len(waiting) <= 1:
             return waiting[0] if waiting else None
         slack = {name: self._lanes[name].queue[0].job.deadline - now - self._lanes[name].queue[0].job.remaining_s
                  for name in waiting}
-        urgent = min(waiting, key=slack.get)
-        if slack[urgent] < URGENT_SHARE * deadline_s:
-            return urgent
-        return min(waiting, key=lambda name: self._lanes[name].served)
+        by_weight = min(waiting, key=lambda name: self._lanes[name].served)
+        # Only a job that can still make its deadline goes first: one whose slack is gone is late whatever is done,
+        # and going first it would hold the batcher until it is done, and so would every late job behind it.
+        urgent = [name for name in waiting if 0 <= slack[name] < URGENT_SHARE * deadline_s]
+        if not urgent or by_weight in urgent:
+            self._passed_over = None
+            return by_weight
+        if self._passed_over == by_weight:
+            # Passed over for an urgent job last cycle: its turn now, for one cycle, so that while a batch hurries
+            # to its deadline a sentence still waits for one cycle of it, not for all of it.
+            self._passed_over = None
+            return by_weight
+        self._passed_over = by_weight
+        return min(urgent, key=slack.get)
 
     def take(self, lane: str, max_inputs: int, max_cost_s: float) -> list[Slice]:
         """The next slices of `lane` for one cycle: at least one, more while they fit in `max_inputs` inputs and

@@ -1,13 +1,13 @@
 """Dynamic micro-batching: concurrent requests in one worker share inference calls, cheap ones first.
 
 Request threads tokenize their own texts, pass admission control (admission.py) and enqueue a job, cut into
-slices of about one inference call each, in one of two lanes (lanes.py): light for a sentence or a few, heavy
-for batches of long texts. If the model is idle, the request's own thread scores cycles until its job is
-answered (no hand-off to another thread: the common case at low load). Otherwise it wakes the batcher thread and waits on a future;
-the batcher scores one cycle at a time: the next lane's slices, about one call's worth, so a sentence that
-arrives behind a batch of reviews waits for one call, not for the batch. Texts are scored in length-sorted
-chunks under a token budget, one caller at a time, and errors stay with their job. The model is
-batch-invariant, so how a job is sliced and with what it shares a call never changes its scores.
+slices of at most one inference call and a quarter of a second each (lanes.CYCLE_MAX_S), in one of two lanes
+(lanes.py): light for a sentence or a few, heavy for batches of long texts. If the model is idle, the request's
+own thread scores cycles until its job is answered (no hand-off to another thread: the common case at low load).
+Otherwise it wakes the batcher thread and waits on a future; the batcher scores one cycle at a time, the next
+lane's slices, so a sentence that arrives behind a batch of reviews waits for one cycle, not for the batch. Texts
+are scored in length-sorted chunks under a token budget, one caller at a time, and errors stay with their job.
+The model is batch-invariant, so how a job is sliced and with what it shares a call never changes its scores.
 """
 
 import threading
@@ -20,7 +20,7 @@ from sentiment_service.predictor.admission import DEADLINE_SHARE, WaitingRequest
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
 from sentiment_service.predictor.cost_model import CostModel
 from sentiment_service.predictor.documents import DOCUMENT
-from sentiment_service.predictor.lanes import LaneJob, Lanes, Slice
+from sentiment_service.predictor.lanes import CYCLE_MAX_S, LaneJob, Lanes, Slice
 from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.observer import InferenceObserver
 from sentiment_service.predictor.reading import TextPlan
@@ -122,13 +122,14 @@ class MicroBatcher:
         if reason is not None:
             self._refused(reason, predicted_s)
 
-    def _full_call_s(self) -> float:
-        """What the most expensive call the budget allows costs: the longest a cycle of either lane takes."""
+    def _cycle_s(self) -> float:
+        """The longest a cycle of either lane is predicted to take: CYCLE_MAX_S, or the most expensive call the
+        budget allows where that is cheaper."""
         budget, max_length = self.limits.call_budget, self.core.info.max_length
-        return self.costs.call_s(max(1, min(budget.max_texts, budget.max_tokens // max_length)), max_length)
+        return min(CYCLE_MAX_S, self.costs.call_s(max(1, min(budget.max_texts, budget.max_tokens // max_length)), max_length))
 
     def _answer_in_s(self, lane: str, cost_s: float) -> float:
-        return self._lanes.answer_in_s(lane, cost_s, time.monotonic(), self._full_call_s())
+        return self._lanes.answer_in_s(lane, cost_s, time.monotonic(), self._cycle_s())
 
     def _refusal(self, lane: str, predicted_s: float, inputs: int) -> str | None:
         """Why a job answered in predicted_s would be refused now (call with the lock held)."""
@@ -136,7 +137,7 @@ class MicroBatcher:
             raise NotReady("worker is shutting down")
         return refusal_reason(predicted_s=predicted_s,
                               limit_s=self._lanes.limit_s(lane, self.limits.deadline_s, DEADLINE_SHARE,
-                                                          self._full_call_s()),
+                                                          self._cycle_s()),
                               waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
                               worker_waiting_requests=self._worker_waiting.count,
                               queued_texts=self._queued_texts, texts=inputs, max_queued_texts=self.limits.max_queued_texts)
@@ -147,14 +148,17 @@ class MicroBatcher:
                          retry_after_s=retry_after_s(predicted_s), reason=reason)
 
     def _slices(self, job: _Job) -> list[Slice]:
-        """The job's texts, shortest first, cut into slices of about one inference call each."""
+        """The job's texts, shortest first, cut into slices of one inference call at most, each predicted to cost at
+        most CYCLE_MAX_S (or one text, where a text costs more)."""
         budget = self.limits.call_budget
         lengths = [[len(ids) for ids in plan.inputs] for plan in job.plans]
         order = sorted(range(len(job.plans)), key=lambda i: max(lengths[i]))
         slices, current, inputs, longest = [], [], 0, 0
         for i in order:
             count, top = len(lengths[i]), max(lengths[i])
-            if current and (inputs + count > budget.max_texts or (inputs + count) * max(longest, top) > budget.max_tokens):
+            widest = max(longest, top)
+            if current and (inputs + count > budget.max_texts or (inputs + count) * widest > budget.max_tokens
+                            or self.costs.call_s(inputs + count, widest) > CYCLE_MAX_S):
                 slices.append(current)
                 current, inputs, longest = [], 0, 0
             current.append(i)
@@ -201,7 +205,7 @@ class MicroBatcher:
             lane = self._lanes.next_lane(now, self.limits.deadline_s)
             if lane is None:
                 return []
-            return self._lanes.take(lane, self.limits.call_budget.max_texts, self._full_call_s())
+            return self._lanes.take(lane, self.limits.call_budget.max_texts, self._cycle_s())
 
     def _wait_for_work(self) -> bool:
         """Block until something is queued; False once closed with nothing left."""
