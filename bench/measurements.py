@@ -129,7 +129,7 @@ def overload_figures(results: dict) -> dict[str, Figure]:
             for lane, values in lanes.items():
                 figures[f"overload_agreement_{load}_{lane}_ratio"] = Figure(
                     values["ratio"], "x", f"predicted / actual mean seconds from admission to answer, {lane} lane, "
-                    f"{load} load (16 clients, closed loop)", 2)
+                    f"{load} load (two clients per worker, closed loop)", 2)
     return figures
 
 

@@ -7,8 +7,10 @@
 Our service runs on 127.0.0.1, one scenario at a time (overload_scenarios.py): `mixed` (short and long texts
 on both endpoints, REQUEST_DEADLINE_S=2) and `heavy_light` (64-review batches and single sentences, default
 settings, each class reported on its own). Requests arrive open-loop (Poisson, at a fixed rate whatever the
-answers) from a pool of many client threads. Capacity is first measured closed-loop: the rate of 200s with 32
-clients always waiting.
+answers) from client threads in several processes (the probes from one more, so that the load generator's GIL is
+not counted as the server's latency). Capacity is first measured closed loop: for mixed, the rate of 200s with 32
+clients always waiting; for heavy_light, each class alone with one client per worker, and the mix's rate from
+those (mix_capacity: with 32 clients the batches are refused and the rate is the sentences' alone).
 
 Per level and class it reports goodput (texts answered 200 within the deadline, per second), the share of
 200, 429 and 503 answers, 200s later than the deadline, p50/p99 latency of the 200s, p99 time until a 429
@@ -21,6 +23,7 @@ docs/overload.png, the figures to bench/measurements.json (a full run only).
 import argparse
 import http.client
 import json
+import multiprocessing
 import queue
 import random
 import threading
@@ -45,6 +48,8 @@ CHART = repo.ROOT / "docs" / "overload.png"
 # Below the service's KEEPALIVE_S (5 s), as connection pools do, so an idle client never reuses a connection
 # the server is closing.
 IDLE_RECONNECT_S = 4.0
+# Processes the load comes from (and one more for the probes): see offer().
+LOAD_PROCESSES = 4
 
 
 @dataclass
@@ -132,15 +137,27 @@ def probe(url: str, stop: threading.Event, latencies: dict[str, list[float]]) ->
             latencies.setdefault(path, []).append((time.monotonic() - started) * 1000)
 
 
-def offer(url: str, jobs: list[Job], rate: float | None, duration_s: float, clients: int, timeout_s: float,
-          rng: random.Random) -> LevelResult:
-    """Open loop at `rate` requests/s (Poisson); closed loop (every client always busy) when rate is None."""
+_POOL = None
+
+
+def load_pool():
+    """The processes the load and the probes come from, forked once, before this process has threads of its own:
+    a process forked while another thread holds a lock (a previous pool's) inherits it held, and hangs on it."""
+    global _POOL
+    if _POOL is None:
+        _POOL = multiprocessing.get_context("fork").Pool(LOAD_PROCESSES + 1)
+    return _POOL
+
+
+def _offer_here(url: str, jobs: list[Job], rate: float | None, duration_s: float, clients: int, timeout_s: float,
+                seed: float) -> tuple[int, float, list[Outcome]]:
+    """One load process: open loop at `rate` requests/s (Poisson); closed loop (every client always busy) when rate
+    is None. Returns (sent, elapsed seconds, outcomes)."""
+    rng = random.Random(seed)
     work: queue.Queue = queue.Queue()
     results: list[Outcome] = []
     threads = [threading.Thread(target=client, args=(url, work, results, timeout_s), daemon=True) for _ in range(clients)]
-    stop_probe, probes = threading.Event(), {}
-    prober = threading.Thread(target=probe, args=(url, stop_probe, probes), daemon=True)
-    for thread in threads + [prober]:
+    for thread in threads:
         thread.start()
     started = time.monotonic()
     sent, next_at = 0, started
@@ -162,10 +179,35 @@ def offer(url: str, jobs: list[Job], rate: float | None, duration_s: float, clie
         work.put(None)
     for thread in threads:
         thread.join(timeout_s + 5)
-    stop_probe.set()
-    prober.join(10)
-    elapsed = time.monotonic() - started
-    return LevelResult(rate or sent / elapsed, sent, elapsed, results, probes)
+    return sent, time.monotonic() - started, results
+
+
+def _probe_here(url: str, duration_s: float) -> dict[str, list[float]]:
+    stop, latencies = threading.Event(), {}
+    threading.Timer(duration_s, stop.set).start()
+    probe(url, stop, latencies)
+    return latencies
+
+
+def offer(url: str, jobs: list[Job], rate: float | None, duration_s: float, clients: int, timeout_s: float,
+          rng: random.Random, processes: int | None = None) -> LevelResult:
+    """Open loop at `rate` requests/s (Poisson); closed loop (every client always busy) when rate is None.
+
+    Open loop, the load comes from LOAD_PROCESSES processes, each with its share of the clients and of the rate,
+    and the probes from one more: in one Python process hundreds of client threads wait for one GIL, and that
+    wait, not the server, was what a 429's or a probe's latency measured. Closed loop, from one process unless
+    told otherwise: a refused client asks again at once, and from several processes the refusals alone would take
+    the CPU the server is measured on."""
+    processes = processes or (LOAD_PROCESSES if rate else 1)
+    share = max(1, clients // processes)
+    pool = load_pool()
+    prober = pool.apply_async(_probe_here, (url, duration_s))
+    parts = [pool.apply_async(_offer_here, (url, jobs, rate / processes if rate else None, duration_s, share,
+                                            timeout_s, rng.random())) for _ in range(min(processes, LOAD_PROCESSES))]
+    done = [part.get() for part in parts]
+    probes = prober.get()
+    sent, elapsed = sum(d[0] for d in done), max(d[1] for d in done)
+    return LevelResult(rate or sent / elapsed, sent, elapsed, [o for d in done for o in d[2]], probes)
 
 
 def draw_chart(series: dict[str, list[dict]], path: Path) -> None:
@@ -193,16 +235,32 @@ def draw_chart(series: dict[str, list[dict]], path: Path) -> None:
     figure.savefig(path)
 
 
-def measure_agreement(url: str, loads: dict[str, list[Job]], seconds: float, rng: random.Random) -> dict:
-    """For each load (short, long, mixed): 16 clients closed loop, and the lanes' predicted against actual."""
+def measure_agreement(url: str, loads: dict[str, list[Job]], seconds: float, rng: random.Random, workers: int) -> dict:
+    """For each load (short, long, mixed): two clients per worker closed loop, so that a job often waits for
+    another (more clients would mostly measure refusals sent again at once), and the lanes' predicted against actual."""
     results = {}
     for name, jobs in loads.items():
         before = answer_totals(url)
-        offer(url, jobs, None, seconds, 16, 30.0, rng)
+        offer(url, jobs, None, seconds, 2 * workers, 30.0, rng, processes=1)
         time.sleep(0.2)  # the last answers' samples are written after their responses
         results[name] = agreement(before, answer_totals(url))
         print(f"[agreement] {name}: {json.dumps(results[name])}")
     return results
+
+
+def mix_capacity(url: str, scenario: Scenario, seconds: float, timeout_s: float, rng: random.Random,
+                 workers: int) -> tuple[float, dict[str, float]]:
+    """Requests/s of the scenario's mix at which every worker is busy all the time, and each class's own rate.
+
+    Each class is offered alone, closed loop, one client per worker (a worker with one request never refuses it),
+    for the rate of 200s it sustains; the mix then costs all the time at 1 / sum(share / rate)."""
+    rates = {}
+    for kind in scenario.kinds:
+        level = offer(url, [j for j in scenario.jobs if j.kind == kind], None, seconds, workers, timeout_s, rng,
+                      processes=1)
+        rates[kind] = round(sum(o.status == 200 for o in level.outcomes) / level.seconds, 3)
+    shares = {kind: sum(j.kind == kind for j in scenario.jobs) / len(scenario.jobs) for kind in scenario.kinds}
+    return 1 / sum(shares[kind] / rates[kind] for kind in scenario.kinds), rates
 
 
 def run_scenario(scenario: Scenario, args: argparse.Namespace, seconds: float, rng: random.Random,
@@ -214,10 +272,16 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, seconds: float, r
     with running_server(scenario.name, build, args.workers) as server:
         offer(server.url, scenario.jobs, None, min(seconds, 5.0), 32, timeout_s, rng)  # warm-up: the cost model learns
         if agreement_loads:
-            result["agreement"] = measure_agreement(server.url, agreement_loads, min(seconds, 10.0), rng)
-        capacity = offer(server.url, scenario.jobs, None, seconds, 32, timeout_s, rng)
-        result["capacity_rps"] = sum(o.status == 200 for o in capacity.outcomes) / capacity.seconds
-        print(f"[{scenario.name}] capacity (closed loop, 32 clients): {result['capacity_rps']:.1f} requests/s")
+            result["agreement"] = measure_agreement(server.url, agreement_loads, min(seconds, 20.0), rng, args.workers)
+        if scenario.capacity_by_class:
+            result["capacity_rps"], result["capacity_by_class_rps"] = mix_capacity(
+                server.url, scenario, 2 * seconds, timeout_s, rng, args.workers)
+            print(f"[{scenario.name}] capacity of the mix: {result['capacity_rps']:.2f} requests/s (each class alone, "
+                  f"one client per worker: {json.dumps(result['capacity_by_class_rps'])})")
+        else:
+            capacity = offer(server.url, scenario.jobs, None, seconds, 32, timeout_s, rng)
+            result["capacity_rps"] = sum(o.status == 200 for o in capacity.outcomes) / capacity.seconds
+            print(f"[{scenario.name}] capacity (closed loop, 32 clients): {result['capacity_rps']:.1f} requests/s")
         for multiple in MULTIPLES:
             level = offer(server.url, scenario.jobs, result["capacity_rps"] * multiple, seconds, scenario.clients,
                           timeout_s, rng)
@@ -245,6 +309,7 @@ def print_table(name: str, kind: str, levels: list[dict]) -> None:
 
 def main() -> int:
     exit_on_sigterm()
+    load_pool()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds-per-level", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)

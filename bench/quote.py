@@ -149,7 +149,7 @@ def _overload_table(scenario: str, kind: str) -> Callable[[dict[str, Figure]], l
 
 
 def _agreement_table(f: dict[str, Figure]) -> list[str]:
-    rows = ["| load (16 clients, closed loop) | light lane | heavy lane |", "|---|---:|---:|"]
+    rows = ["| load (two clients per worker, closed loop) | light lane | heavy lane |", "|---|---:|---:|"]
     for kind, name in (("short", "single sentences"), ("long", "64-review batches"), ("mixed", "both, as heavy_light")):
         rows.append(f"| {name} | {_cell(f, f'overload_agreement_{kind}_light_ratio')} "
                     f"| {_cell(f, f'overload_agreement_{kind}_heavy_ratio')} |")
