@@ -208,5 +208,7 @@ def test_shipped_model_end_to_end_matches_the_service_predictor(tmp_path):
 def test_shipped_model_accuracy_on_sst2_dev_through_the_command(tmp_path):
     summary = score_file(job(SST2_DEV, tmp_path / "out.jsonl", SHIPPED_MODEL, workers=2, max_text_chars=20_000, prefix="pred_"))
     rows = read_rows(tmp_path / "out.jsonl")
-    accuracy = sum(r["label"] == r["pred_label"] for r in rows) / len(rows)
-    assert summary.rows == len(rows) == 872 and accuracy > 0.85
+    # SST-2 has no neutral gold: scored as the model card scores it, the likelier of negative and positive.
+    binary = ["positive" if r["pred_p_positive"] > r["pred_p_negative"] else "negative" for r in rows]
+    accuracy = sum(r["label"] == predicted for r, predicted in zip(rows, binary)) / len(rows)
+    assert summary.rows == len(rows) == 872 and accuracy > 0.88
