@@ -50,7 +50,12 @@ def directory_predictions(model_dir: Path, texts: list[str], threads: int) -> li
     """The top label of each text as the service scores it (ScoringCore over the verified model directory)."""
     from sentiment_service.predictor.scoring_core import ScoringCore
 
-    return [p.label for p in ScoringCore.open(model_dir, intra_op_threads=threads).score(texts)]
+    return core_predictions(ScoringCore.open(model_dir, intra_op_threads=threads), texts)
+
+
+def core_predictions(core, texts: list[str]) -> list[str]:
+    """The top label of each text from a scoring core already open."""
+    return [p.label for p in core.score(texts)]
 
 
 def evaluate_rows(rows: list[LabelledText], predicted: list[str], labels: list[str]) -> dict:

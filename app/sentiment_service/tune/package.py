@@ -23,7 +23,7 @@ from sentiment_service.predictor.scoring_core import ScoringCore
 from sentiment_service.tune.calibration import fitted_on
 from sentiment_service.tune.card import model_card
 from sentiment_service.tune.labelled import LabelledText
-from sentiment_service.tune.metrics import directory_predictions, evaluate_rows
+from sentiment_service.tune.metrics import core_predictions, evaluate_rows
 
 CARD_NAME = "MODEL_CARD.md"
 # Evaluation texts added to the verification probes: the new domain's own texts, where the tuned model must hold.
@@ -69,14 +69,15 @@ def package(checkpoint: Path, out: Path, name: str, version: str, max_length: in
             manifest = export("fp32")
         labels = list(manifest["labels"])
         log(f"verified: {_verified(manifest['verification'])}; scoring {len(evaluation)} evaluation rows with the new model")
-        after = evaluate_rows(evaluation, directory_predictions(staged, [r.text for r in evaluation], threads), labels)
+        # One scoring core of the new model for the evaluation rows and the temperature.
+        core = ScoringCore.open(staged, intra_op_threads=threads)
+        after = evaluate_rows(evaluation, core_predictions(core, [r.text for r in evaluation]), labels)
         fields = {key: value for key, value in manifest.items() if key not in ("model_file", "tokenizer_file", "files")}
         fields["source"] = {**fields["source"], "checkpoint": "fine-tuned by python -m sentiment_service.tune"}
         fields["tuning"] = {**tuning, "precision": {"asked": precision, "int8_missed": int8_missed}}
         fields["metrics"] = {"evaluation": {"rows": len(evaluation), "split": tuning["evaluation"]["split"],
                                             "before": before, "after": after}}
         if calibration and calibration.rows and manifest.get("problem_type") != "multi_label_classification":
-            core = ScoringCore.open(staged, intra_op_threads=threads)
             fields["tuning"]["temperature"] = fitted_on(core, calibration.rows, labels, calibration.left_out)
             fields["temperature"] = fields["tuning"]["temperature"]["value"]
             log(f"temperature {fields['temperature']} fitted on {len(calibration.rows):,} validation rows (NLL "
