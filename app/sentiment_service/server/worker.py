@@ -62,6 +62,9 @@ class DrainingThreadWorker(ThreadWorker):
             if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
                 raise
             return
+        self._enqueue_accepted(client, address, listener)
+
+    def _enqueue_accepted(self, client, address, listener):
         self.nr_conns += 1
         client.setblocking(True)
         self.enqueue_req(ClosingOffTheLoop(self.cfg, client, address, listener.getsockname()))
@@ -119,9 +122,7 @@ class DrainingThreadWorker(ThreadWorker):
                     client, address = listener.accept()
                 except (BlockingIOError, InterruptedError, OSError):
                     break
-                self.nr_conns += 1
-                client.setblocking(True)
-                self.enqueue_req(ClosingOffTheLoop(self.cfg, client, address, listener.getsockname()))
+                self._enqueue_accepted(client, address, listener)
             # Only close: shutdown() would act on the socket that sibling workers share and reset their backlog.
             listener.close()
 
