@@ -169,7 +169,7 @@ class Lanes:
 
     def take(self, lane: str, max_inputs: int, max_cost_s: float) -> list[Slice]:
         """The next slices of `lane` for one cycle: at least one, more while they fit in `max_inputs` inputs and
-        `max_cost_s` seconds (about one full call)."""
+        `max_cost_s` seconds (one cycle)."""
         state = self._lanes[lane]
         taken = [state.queue.popleft()]
         inputs, cost = taken[0].inputs, taken[0].cost_s

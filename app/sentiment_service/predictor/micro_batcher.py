@@ -117,8 +117,7 @@ class MicroBatcher:
             lane = self._lanes.lane_of(cost_s)
             if offered:
                 self._lanes.offered(lane, cost_s, time.monotonic())
-            predicted_s = self._answer_in_s(lane, cost_s)
-            reason = self._refusal(lane, predicted_s, texts)
+            predicted_s, reason = self._judge(lane, cost_s, texts)
         if reason is not None:
             self._refused(reason, predicted_s)
 
@@ -128,19 +127,19 @@ class MicroBatcher:
         budget, max_length = self.limits.call_budget, self.core.info.max_length
         return min(CYCLE_MAX_S, self.costs.call_s(max(1, min(budget.max_texts, budget.max_tokens // max_length)), max_length))
 
-    def _answer_in_s(self, lane: str, cost_s: float) -> float:
-        return self._lanes.answer_in_s(lane, cost_s, time.monotonic(), self._cycle_s())
-
-    def _refusal(self, lane: str, predicted_s: float, inputs: int) -> str | None:
-        """Why a job answered in predicted_s would be refused now (call with the lock held)."""
+    def _judge(self, lane: str, cost_s: float, inputs: int) -> tuple[float, str | None]:
+        """When a job of this cost admitted to `lane` now would be answered, and why it would be refused (None to
+        admit it); call with the lock held."""
         if self._closed:
             raise NotReady("worker is shutting down")
-        return refusal_reason(predicted_s=predicted_s,
-                              limit_s=self._lanes.limit_s(lane, self.limits.deadline_s, DEADLINE_SHARE,
-                                                          self._cycle_s()),
-                              waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
-                              worker_waiting_requests=self._worker_waiting.count,
-                              queued_texts=self._queued_texts, texts=inputs, max_queued_texts=self.limits.max_queued_texts)
+        cycle_s = self._cycle_s()
+        predicted_s = self._lanes.answer_in_s(lane, cost_s, time.monotonic(), cycle_s)
+        reason = refusal_reason(predicted_s=predicted_s,
+                                limit_s=self._lanes.limit_s(lane, self.limits.deadline_s, DEADLINE_SHARE, cycle_s),
+                                waiting_requests=self._waiting_jobs, max_waiting_requests=self.limits.max_waiting_requests,
+                                worker_waiting_requests=self._worker_waiting.count,
+                                queued_texts=self._queued_texts, texts=inputs, max_queued_texts=self.limits.max_queued_texts)
+        return predicted_s, reason
 
     def _refused(self, reason: str, predicted_s: float) -> None:
         self.observer.refused(reason, predicted_s)
@@ -173,8 +172,7 @@ class MicroBatcher:
         job.inputs, job.cost_s = sum(s.inputs for s in slices), sum(s.cost_s for s in slices)
         with self._cond:
             job.lane = self._lanes.lane_of(job.cost_s)
-            predicted_s = self._answer_in_s(job.lane, job.cost_s)
-            reason = self._refusal(job.lane, predicted_s, job.inputs)
+            predicted_s, reason = self._judge(job.lane, job.cost_s, job.inputs)
             if reason is None:
                 job.enqueued = time.monotonic()
                 job.deadline = job.enqueued + self.limits.deadline_s
