@@ -32,7 +32,8 @@ SENTENCES = {
 MIXED = ["The checkout was quick and painless. Terrible service and a waste of money.",
          "I loved this film, the acting was great. Would not recommend this to anyone."]
 # A tiny random model learns these rows in about a hundred steps at this rate; MiniLM's default would take thousands.
-FAST = ["--epochs", "20", "--batch-size", "8", "--learning-rate", "1e-2", "--threads", "1"]
+# At 1e-2 it learned them on some seeds and machines and diverged on others; 3e-3 learned them on every seed tried.
+FAST = ["--epochs", "30", "--batch-size", "8", "--learning-rate", "3e-3", "--threads", "1"]
 
 
 def rows() -> list[tuple[str, str]]:
