@@ -97,6 +97,8 @@ bench: venv train-venv ## start the service on loopback and print the performanc
 	$(PY) -m bench.bulk --rss-csv-mb 1024 --rss-seconds 120
 	# One model against two in one service: each model's /predict throughput, and the memory per worker.
 	$(PY) -m bench.models
+	# The shipped model against the release it was fine-tuned from (START_REF), served alike, in the same run.
+	$(PY) -m bench.previous_model --previous-ref $(START_REF)
 
 overload: venv ## offer 1x-10x the measured capacity; print goodput, 429/503 shares and latency (a few minutes)
 	$(PY) -m bench.overload
