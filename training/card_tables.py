@@ -123,6 +123,9 @@ def sources_table(metrics: dict) -> str:
         if key in new:
             rows.append(f"| {title}, accuracy | {_percent(new[key]['accuracy'])} | "
                         + " | ".join(_percent(other.get(key, {}).get("accuracy")) for other in without.values()) + " |")
+    binary = [key for key, _ in BINARY_SETS if key in new]
+    rows.append(f"| mean of the binary sets above | {_percent(_mean(new, binary, 'accuracy'))} | "
+                + " | ".join(_percent(_mean(other, binary, "accuracy")) for other in without.values()) + " |")
     for key, title in THREE_WAY_SETS:
         if key in new:
             rows.append(f"| {title}, 3 classes, macro recall | {_recall(new[key]['macro_recall'])} | "
