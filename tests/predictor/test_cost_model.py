@@ -64,13 +64,3 @@ def test_a_job_is_priced_as_the_calls_the_scoring_core_makes(lengths, within):
     expected = sum(model.call_s(len(call), max(lengths[i] for i in call)) for call in calls)
     assert expected <= model.predict_s(lengths) <= expected * (1 + within) + 1e-12
     assert model.predict_s([]) == 0.0
-
-
-def test_the_reference_price_stays_the_priors_however_slow_the_machine_measures():
-    # Lanes are chosen by it: at the measured price, a job's lane changed as the worker got busier.
-    model, lengths = CostModel(), [25] * 8
-    before = model.reference_s(lengths)
-    assert before == pytest.approx(model.predict_s(lengths))
-    for _ in range(100):
-        model.observe(5 * float(call_features(64, 32) @ PRIOR), [(64, 32)])
-    assert model.predict_s(lengths) > 3 * before and model.reference_s(lengths) == before

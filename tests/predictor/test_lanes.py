@@ -65,23 +65,12 @@ def test_a_sentence_behind_heavy_work_waits_for_one_call_whatever_its_weight():
     assert lanes.answer_in_s(HEAVY, 1.0, 0.0, cycle_s=0.3) == pytest.approx(4.0)
 
 
-def test_with_heavy_work_the_light_lane_admits_a_short_wait_or_two_calls_on_a_slow_machine():
+def test_the_light_lane_admits_a_short_wait_or_two_calls_on_a_slow_machine():
     lanes = Lanes()
-    lanes.push(slices(HEAVY, 1, 0.3))
     assert lanes.limit_s(LIGHT, 10.0, 0.8, cycle_s=0.1) == LIGHT_WAIT_S
     assert lanes.limit_s(LIGHT, 10.0, 0.8, cycle_s=0.6) == pytest.approx(1.2)
     assert lanes.limit_s(LIGHT, 1.0, 0.8, cycle_s=0.6) == pytest.approx(0.8)
     assert lanes.limit_s(HEAVY, 10.0, 0.8, cycle_s=0.1) == 8.0
-
-
-def test_with_no_heavy_work_a_light_job_is_admitted_within_the_deadline_like_any():
-    # Light jobs then wait only for each other, as many as the worker's threads: 16 clients of small batches are a
-    # full worker, not an overload to refuse.
-    lanes = Lanes()
-    lanes.push(slices(LIGHT, 8, 0.07))
-    assert lanes.limit_s(LIGHT, 10.0, 0.8, cycle_s=0.1) == 8.0
-    lanes.push(slices(HEAVY, 1, 0.3))
-    assert lanes.limit_s(LIGHT, 10.0, 0.8, cycle_s=0.1) == LIGHT_WAIT_S
 
 
 def test_a_lane_is_charged_the_time_its_cycles_took_so_many_cheap_jobs_in_one_call_cost_one_call():

@@ -7,7 +7,6 @@ import pytest
 
 from sentiment_service.predictor.call_budget import CallBudget
 from sentiment_service.predictor.contract import DeadlineExceeded, InvalidText, ModelInfo, NotReady, Overloaded, Prediction
-from sentiment_service.predictor.lanes import HEAVY, LIGHT, LaneJob, Slice
 from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.micro_batcher import MicroBatcher
 from sentiment_service.predictor.observer import NullObserver
@@ -176,25 +175,3 @@ def in_thread(fn) -> threading.Thread:
     thread = threading.Thread(target=fn, daemon=True)
     thread.start()
     return thread
-
-
-def queue(batcher: MicroBatcher, lane: str, count: int, cost_s: float) -> None:
-    """Put `count` slices of `cost_s` seconds in `lane`, as admitted jobs would (the stand-in model is not called)."""
-    owner = LaneJob(lane, deadline=time.monotonic() + 100, remaining_s=count * cost_s)
-    with batcher._cond:
-        batcher._lanes.push([Slice(owner, [i], 1, cost_s) for i in range(count)])
-        batcher._waiting_jobs += 1
-
-
-def test_a_body_is_refused_before_it_is_read_only_where_both_lanes_would_refuse_its_cheapest_job():
-    # Not started: nothing is scored, and the lanes keep what is put in them.
-    batcher = MicroBatcher(SlowModel(), ServingLimits(call_budget=CallBudget(64, 10_000), wait_s=0.0, max_queued_texts=100,
-                                                      deadline_s=5.0), NullObserver())
-    queue(batcher, HEAVY, 2, 0.3)
-    queue(batcher, LIGHT, 6, 0.1)  # the light lane's wait is now past its limit, the heavy lane's deadline is not
-    with pytest.raises(Overloaded):
-        batcher.refuse_if_overloaded([3])  # a sentence of its own is light, and refused
-    batcher.refuse_if_overloaded([3], lower_bound=True)  # a body that may hold a heavy batch is read
-    queue(batcher, HEAVY, 20, 0.3)  # past the heavy lane's share of the deadline too
-    with pytest.raises(Overloaded):
-        batcher.refuse_if_overloaded([3], lower_bound=True)

@@ -58,28 +58,17 @@ class CostModel:
 
     def predict_s(self, lengths: list[int]) -> float:
         """Seconds to score inputs of these token counts, in length-sorted calls within the budget."""
-        return self._price(lengths, self.coefficients)
-
-    def reference_s(self, lengths: list[int]) -> float:
-        """What predict_s would say at the prior's prices (one AVX2 core), whatever this worker has measured: a
-        size that does not change with the machine's speed or how busy it is."""
-        return self._price(lengths, self._prior)
-
-    def _price(self, lengths: list[int], coefficients: np.ndarray) -> float:
-        def call_s(texts: int, padded_length: int) -> float:
-            return float(call_features(texts, padded_length) @ coefficients)
-
         if len(lengths) <= EXACT_INPUTS:
             calls = chunk_by_budget(lengths, self.budget.max_texts, self.budget.max_tokens)
-            return sum(call_s(len(call), max(lengths[i] for i in call)) for call in calls)
+            return sum(self.call_s(len(call), max(lengths[i] for i in call)) for call in calls)
         total, count, longest = 0.0, 0, 0
         for length in sorted(lengths, reverse=True):
             if count and (count == self.budget.max_texts or (count + 1) * longest > self.budget.max_tokens):
-                total += call_s(count, longest)
+                total += self.call_s(count, longest)
                 count = 0
             longest = length if count == 0 else longest
             count += 1
-        return total + (call_s(count, longest) if count else 0.0)
+        return total + (self.call_s(count, longest) if count else 0.0)
 
     def observe(self, busy_s: float, calls: list[tuple[int, int]]) -> None:
         """One batcher cycle took busy_s seconds of wall time for these calls, each (texts, padded length)."""

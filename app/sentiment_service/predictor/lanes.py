@@ -1,6 +1,6 @@
 """Two lanes of work in one batcher, so that cheap requests are not queued behind expensive ones.
 
-A job priced at most LIGHT_MAX_S (a sentence, a review, a few of them) goes to the light lane; a
+A job predicted to cost at most LIGHT_MAX_S (a sentence, a review, a few of them) goes to the light lane; a
 batch of long reviews to the heavy lane. Jobs are cut into slices of at most one inference call and CYCLE_MAX_S,
 and the batcher scores one lane's slices per cycle, so a sentence that arrives while a 64-review batch is being
 scored waits for one cycle, not for the batch.
@@ -11,9 +11,9 @@ load, and neither starves the other. A lane with nothing queued lends its share 
 deadline comes near goes first whatever its lane, while it can still make it: an admitted request is answered,
 not dropped, and a job already late does not hold the batcher (nor would every late job behind it).
 
-Admission asks each lane the same question: when would this job be answered? While heavy work is admitted, a light
-job is admitted while that stays within LIGHT_WAIT_S (so a refusal comes at once instead of after a long wait);
-otherwise, and for a heavy job, within its share of the deadline.
+Admission asks each lane the same question: when would this job be answered? A light job is admitted while that
+stays within LIGHT_WAIT_S (so a refusal comes at once instead of after a long wait), a heavy one within its
+share of the deadline.
 """
 
 import math
@@ -22,10 +22,8 @@ from dataclasses import dataclass, field
 
 LIGHT, HEAVY = "light", "heavy"
 LANES = (LIGHT, HEAVY)
-# A job priced at most this many seconds at the cost model's reference prices (one AVX2 core) is light: one review
-# is about 0.02 s, 8 sentences about the same, a batch of 64 reviews about 1.5 s. Priced at the reference and not at
-# this worker's measured speed, so a job's lane does not change as the machine gets busier: at the measured price,
-# batches of 8 sentences became heavy under load, and the light lane's short wait then refused the others.
+# A job predicted to take at most this many seconds of batcher time is light: one review is about 0.02 s on one
+# core, a batch of 64 reviews about 1.5 s.
 LIGHT_MAX_S = 0.1
 # The light lane admits while a job would be answered within this: its queue stays short, its latency low.
 LIGHT_WAIT_S = 0.5
@@ -65,10 +63,8 @@ class Slice:
 @dataclass
 class _Lane:
     queue: deque = field(default_factory=deque)
-    # Seconds of work admitted and not yet done (queued or being scored), and how many slices that is: the sum of
-    # costs added and taken away again is not exactly zero in floating point, so the count says when it is empty.
+    # Seconds of work admitted and not yet done (queued or being scored).
     backlog_s: float = 0.0
-    unfinished: int = 0
     # Batcher time used, divided by the lane's weight: the lane furthest behind goes next.
     served: float = 0.0
     # Offered cost, decayed with DEMAND_HALF_LIFE_S, as of `demand_at`.
@@ -129,17 +125,10 @@ class Lanes:
         return work + min(other.backlog_s, between)
 
     def limit_s(self, lane: str, deadline_s: float, deadline_share: float, cycle_s: float) -> float:
-        """The latest predicted answer the lane admits: its share of the deadline; for the light lane while heavy
-        work is admitted, LIGHT_WAIT_S, or two cycles on a machine too slow for that (one may be in progress when a
-        light job arrives, one its own).
-
-        With no heavy work a light job waits only for other light jobs, and the worker's threads bound how many those
-        are: refusing them at LIGHT_WAIT_S turned 16 clients sending batches of 8 sentences, a load the worker serves
-        in about half a second, into four refusals in five, each sent again at once, and halved what was answered."""
+        """The latest predicted answer the lane admits: for the light lane LIGHT_WAIT_S, or two cycles on a
+        machine too slow for that (one may be in progress when a light job arrives, one its own)."""
         latest = deadline_s * deadline_share
-        if lane == LIGHT and self._lanes[HEAVY].unfinished:
-            return min(max(LIGHT_WAIT_S, 2 * cycle_s), latest)
-        return latest
+        return min(max(LIGHT_WAIT_S, 2 * cycle_s), latest) if lane == LIGHT else latest
 
     def push(self, slices: list[Slice]) -> None:
         for item in slices:
@@ -153,7 +142,6 @@ class Lanes:
                 state.served = max(state.served, min(busy) if busy else max(lane.served for lane in self._lanes.values()))
             state.queue.append(item)
             state.backlog_s += item.cost_s
-            state.unfinished += 1
             item.job.slices_left += 1
 
     def next_lane(self, now: float, deadline_s: float) -> str | None:
@@ -199,8 +187,7 @@ class Lanes:
     def done(self, item: Slice) -> None:
         """A slice was scored, or dropped with its job."""
         state = self._lanes[item.job.lane]
-        state.unfinished -= 1
-        state.backlog_s = max(0.0, state.backlog_s - item.cost_s) if state.unfinished else 0.0
+        state.backlog_s = max(0.0, state.backlog_s - item.cost_s)
         item.job.remaining_s = max(0.0, item.job.remaining_s - item.cost_s)
         item.job.slices_left -= 1
 

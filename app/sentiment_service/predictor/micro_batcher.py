@@ -20,7 +20,7 @@ from sentiment_service.predictor.admission import DEADLINE_SHARE, WaitingRequest
 from sentiment_service.predictor.contract import DeadlineExceeded, NotReady, Overloaded, Prediction
 from sentiment_service.predictor.cost_model import CostModel
 from sentiment_service.predictor.documents import DOCUMENT
-from sentiment_service.predictor.lanes import CYCLE_MAX_S, LANES, LaneJob, Lanes, Slice
+from sentiment_service.predictor.lanes import CYCLE_MAX_S, LaneJob, Lanes, Slice
 from sentiment_service.predictor.limits import ServingLimits
 from sentiment_service.predictor.observer import InferenceObserver
 from sentiment_service.predictor.reading import TextPlan
@@ -80,7 +80,7 @@ class MicroBatcher:
         DeadlineExceeded, NotReady."""
         # A first check on the texts' estimated cost refuses an overloaded worker's request before it is
         # tokenized; the check that reserves a place in the queue uses the exact token counts of every input.
-        self.refuse_if_overloaded(self.estimated_windows(texts, long_text, sentences))
+        self.refuse_if_overloaded(self.estimated_cost_s(texts, long_text, sentences), len(texts))
         started = time.perf_counter()
         plans = self.core.plan(texts, long_text, sentences)
         self.observer.tokenized(time.perf_counter() - started)
@@ -103,29 +103,22 @@ class MicroBatcher:
         except FutureTimeout:
             raise DeadlineExceeded(f"no answer within {timeout_s:.1f}s") from None
 
-    def estimated_windows(self, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> list[int]:
-        """The token counts of the inputs these texts would make, from their lengths in characters, before
-        tokenizing them."""
+    def estimated_cost_s(self, texts: list[str], long_text: str = DOCUMENT, sentences: bool = False) -> float:
+        """What these texts would cost, from their lengths in characters, before tokenizing them."""
         max_length = self.core.info.max_length
-        return [window for text in texts
-                for window in estimated_windows(text, max_length, whole=long_text == DOCUMENT, sentences=sentences)]
+        return self.costs.predict_s([window for text in texts for window in estimated_windows(
+            text, max_length, whole=long_text == DOCUMENT, sentences=sentences)])
 
-    def refuse_if_overloaded(self, lengths: list[int], *, lower_bound: bool = False) -> None:
-        """Raise Overloaded now if a job of inputs of these token counts would be refused; a check that reserves
-        nothing. The job counts in the lanes' demand (once per request).
+    def refuse_if_overloaded(self, cost_s: float, texts: int, *, offered: bool = True) -> None:
+        """Raise Overloaded now if a job of this cost would be refused; a check that reserves nothing.
 
-        `lower_bound`: the inputs are the least a request can hold, not its own (refuse_early). The request may be
-        of either lane, and the lanes admit different waits, so it is refused only where both would refuse it:
-        judged in its own lane, the cheapest job a 64-sentence body can hold was light, and refused while the batch
-        itself would have been admitted. A lower bound is not counted as demand."""
-        cost_s = self.costs.predict_s(lengths)
+        `offered`: the job counts in the lanes' demand (once per request: not for a check on a lower bound)."""
         with self._cond:
-            lane = self._lanes.lane_of(self.costs.reference_s(lengths))
-            if not lower_bound:
+            lane = self._lanes.lane_of(cost_s)
+            if offered:
                 self._lanes.offered(lane, cost_s, time.monotonic())
-            verdicts = [self._judge(each, cost_s, len(lengths)) for each in (LANES if lower_bound else [lane])]
-        if all(reason is not None for _, reason in verdicts):
-            predicted_s, reason = min(verdicts)
+            predicted_s, reason = self._judge(lane, cost_s, texts)
+        if reason is not None:
             self._refused(reason, predicted_s)
 
     def _cycle_s(self) -> float:
@@ -178,7 +171,7 @@ class MicroBatcher:
         slices = self._slices(job)
         job.inputs, job.cost_s = sum(s.inputs for s in slices), sum(s.cost_s for s in slices)
         with self._cond:
-            job.lane = self._lanes.lane_of(self.costs.reference_s([len(ids) for plan in plans for ids in plan.inputs]))
+            job.lane = self._lanes.lane_of(job.cost_s)
             predicted_s, reason = self._judge(job.lane, job.cost_s, job.inputs)
             if reason is None:
                 job.enqueued = time.monotonic()

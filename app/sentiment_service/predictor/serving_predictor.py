@@ -81,7 +81,7 @@ class ServingPredictor:
             return
         windows = minimum_windows(body_bytes, self.info.max_length, max_text_chars)
         if windows:
-            self._batcher.refuse_if_overloaded(windows, lower_bound=True)
+            self._batcher.refuse_if_overloaded(self._batcher.costs.predict_s(windows), len(windows), offered=False)
 
     def close(self) -> None:
         if self._batcher is not None:
