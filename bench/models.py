@@ -16,7 +16,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from bench import measurements, quote, repo
+from bench import quote, repo
 from bench.load import predict_requests
 from bench.measurements import Figure
 from bench.service import exit_on_sigterm, ours_command, running_server
@@ -97,13 +97,8 @@ def main() -> int:
         with running_server("two models", two_models, args.workers) as server:
             two = measure(server, plan, short, [None, SECOND_MODEL])
     measured = figures(one, two, args.workers)
-    print()
-    for figure in measured.values():
-        print(f"{figure.what:<100} {figure.value:10.1f} {figure.unit}")
-    if args.quick or args.model_dir != repo.MODEL_DIR or args.workers != 2:
-        print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults is")
-        return 0
-    quote.publish(measured, "bench.models", repo.git_commit())
+    quote.print_and_publish(measured, "bench.models", repo.git_commit(),
+                            full_run=not (args.quick or args.model_dir != repo.MODEL_DIR or args.workers != 2))
     return 0
 
 

@@ -17,7 +17,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-from bench import measurements, quote, repo
+from bench import quote, repo
 from bench.load import predict_requests
 from bench.measurements import Figure
 from bench.service import exit_on_sigterm, ours_command, running_server
@@ -88,13 +88,7 @@ def main() -> int:
         "shipped_over_previous_c16": Figure(mean["shipped"] / mean["previous"], "x",
                                             f"model {new}'s /predict throughput over {old}'s, measured in the same run", 2),
     }
-    print()
-    for figure in measured.values():
-        print(f"{figure.what:<110} {figure.value:10.2f} {figure.unit}")
-    if args.quick or args.workers != 2:
-        print(f"not recorded in {measurements.FILE.name}: only a full run of the defaults is")
-        return 0
-    quote.publish(measured, "bench.previous_model", repo.git_commit())
+    quote.print_and_publish(measured, "bench.previous_model", repo.git_commit(), full_run=not (args.quick or args.workers != 2))
     return 0
 
 

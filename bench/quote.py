@@ -198,6 +198,18 @@ def disagreements(figures: dict[str, Figure] | None = None) -> list[str]:
     return problems
 
 
+def print_and_publish(figures: dict[str, Figure], source: str, commit: str, *, full_run: bool) -> None:
+    """Print a run's figures; publish them only where the run was a full run of the defaults."""
+    print()
+    width = max(len(figure.what) for figure in figures.values())
+    for figure in figures.values():
+        print(f"{figure.what:<{width}} {number(figure):>10} {figure.unit}")
+    if not full_run:
+        print(f"not recorded in {FILE.name}: only a full run of the defaults is")
+        return
+    publish(figures, source, commit)
+
+
 def publish(figures: dict[str, Figure], source: str, commit: str) -> None:
     """Record a full run's figures in bench/measurements.json and rewrite the documents that quote them."""
     record(figures, source, commit)
