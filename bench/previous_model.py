@@ -21,9 +21,8 @@ from bench import quote, repo
 from bench.load import predict_requests
 from bench.measurements import Figure
 from bench.service import exit_on_sigterm, ours_command, running_server
-from bench.suite import Plan, measure_row
+from bench.suite import Plan, measure_row, row_plan
 from bench.texts import short_texts
-from bench.wrk import wrk_available
 
 CONCURRENCY = 16
 ROUNDS = 2
@@ -71,8 +70,7 @@ def main() -> int:
     exit_on_sigterm()
     args = parse_args()
     short, _ = short_texts(args.data)
-    plan = Plan(duration_s=args.duration_per_row, max_requests=100_000, warmup_s=min(5.0, args.duration_per_row),
-                client="wrk" if wrk_available() else "python")
+    plan = row_plan(args.duration_per_row)
     with tempfile.TemporaryDirectory(prefix="bench-previous-") as scratch:
         previous = previous_release(args.previous_ref, Path(scratch) / "previous")
         rounds = {"previous": [], "shipped": []}

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from bench.load import Request, batch_requests, mixed_requests, predict_requests, run_load
 from bench.service import RunningServer
-from bench.wrk import run_wrk
+from bench.wrk import run_wrk, wrk_available
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,13 @@ class Plan:
     # and the row measured a stream of refusals resent at once (batch 64: 293 texts/s, 10 refused; batch
     # 256: 2,179 refused) instead of throughput.
     client: str = "python"
+
+
+def row_plan(duration_s: float) -> Plan:
+    """The plan of a bench that measures a few rows of its own: at most 100,000 requests and up to 5 s of warm-up a
+    row, wrk for /predict where it is installed."""
+    return Plan(duration_s=duration_s, max_requests=100_000, warmup_s=min(5.0, duration_s),
+                client="wrk" if wrk_available() else "python")
 
 
 def measure_server(server: RunningServer, plan: Plan, short: list[str], long: list[str],
