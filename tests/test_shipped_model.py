@@ -48,8 +48,8 @@ def test_the_manifest_says_what_the_model_was_trained_on_and_what_it_left_out():
 
 def test_every_source_whose_terms_restrict_use_is_measured_left_out():
     # The Amazon reviews are for academic research only: the card must say what a build without them loses.
-    metrics = load_manifest(DEFAULT_MODEL_DIR).raw["metrics"]
-    restricted = {"amazon"} & set(load_manifest(DEFAULT_MODEL_DIR).raw["data"]["train_by_domain_and_label"])
+    manifest = load_manifest(DEFAULT_MODEL_DIR).raw
+    metrics, restricted = manifest["metrics"], {"amazon"} & set(manifest["data"]["train_by_domain_and_label"])
     assert restricted <= set(metrics.get("without", {}))
     for source in restricted:
         assert set(metrics["without"][source]) >= set(metrics["model"]), f"every held-out set, without {source}"

@@ -47,7 +47,7 @@ def evaluation_table(metrics: dict) -> str:
         if key in new:
             rows.append(f"| {title}, accuracy | {new[key]['rows']:,} | **{_percent(new[key]['accuracy'])}** | "
                         f"{_percent(old[key]['accuracy'])} | {_percent(vader[key]['accuracy'])} |")
-    binary = [key for key, _ in BINARY_SETS if key in new]
+    binary = _binary_keys(new)
     rows.append(f"| mean of the {len(binary)} binary sets | | **{_percent(_mean(new, binary, 'accuracy'))}** | "
                 f"{_percent(_mean(old, binary, 'accuracy'))} | {_percent(_mean(vader, binary, 'accuracy'))} |")
     for key, title in THREE_WAY_SETS:
@@ -93,7 +93,7 @@ def speed_table(metrics: dict) -> str:
 def targets_table(metrics: dict) -> str:
     """The release's targets (issue: model 3), each with the figure that meets or misses it."""
     new, old = metrics["model"], metrics["baseline"]
-    binary = [key for key, _ in BINARY_SETS if key in new]
+    binary = _binary_keys(new)
     worst_key = min(binary, key=lambda key: new[key]["accuracy"] - old[key]["accuracy"])
     worst = new[worst_key]["accuracy"] - old[worst_key]["accuracy"]
     checks = [
@@ -123,7 +123,7 @@ def sources_table(metrics: dict) -> str:
         if key in new:
             rows.append(f"| {title}, accuracy | {_percent(new[key]['accuracy'])} | "
                         + " | ".join(_percent(other.get(key, {}).get("accuracy")) for other in without.values()) + " |")
-    binary = [key for key, _ in BINARY_SETS if key in new]
+    binary = _binary_keys(new)
     rows.append(f"| mean of the binary sets above | {_percent(_mean(new, binary, 'accuracy'))} | "
                 + " | ".join(_percent(_mean(other, binary, "accuracy")) for other in without.values()) + " |")
     for key, title in THREE_WAY_SETS:
@@ -131,6 +131,11 @@ def sources_table(metrics: dict) -> str:
             rows.append(f"| {title}, 3 classes, macro recall | {_recall(new[key]['macro_recall'])} | "
                         + " | ".join(_recall(other.get(key, {}).get("macro_recall")) for other in without.values()) + " |")
     return "\n".join(rows)
+
+
+def _binary_keys(scores: dict) -> list[str]:
+    """The binary sets these scores have, in the card's order."""
+    return [key for key, _ in BINARY_SETS if key in scores]
 
 
 def _mean(scores: dict, keys: list[str], metric: str) -> float | None:

@@ -24,18 +24,19 @@ SMALL = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "i
          "max_position_embeddings": 64}
 
 
-def words(normalizer, pre_tokenizer) -> list[str]:
-    """The pieces the tokenizer's own normalizer and pre-tokenizer cut SENTENCES into, in a fixed order."""
-    return sorted({piece for sentence in SENTENCES
-                   for piece, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(sentence) if normalizer else sentence)})
+def words_and_characters(normalizer, pre_tokenizer) -> tuple[list[str], list[str]]:
+    """The pieces the tokenizer's own normalizer and pre-tokenizer cut SENTENCES into, and their characters, each in
+    a fixed order."""
+    pieces = sorted({piece for sentence in SENTENCES
+                     for piece, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(sentence))})
+    return pieces, sorted({c for piece in pieces for c in piece})
 
 
 def wordpiece(cls: str = "[CLS]", sep: str = "[SEP]") -> Tokenizer:
     # The vocabulary is written out (every word, then every character) rather than trained: the tokenizers library's
     # trainers break ties in hash order, so a trained vocabulary, and with it every test's tiny model, changed per run.
     normalizer, pre_tokenizer = normalizers.BertNormalizer(lowercase=True), pre_tokenizers.BertPreTokenizer()
-    pieces = words(normalizer, pre_tokenizer)
-    characters = sorted({c for piece in pieces for c in piece})
+    pieces, characters = words_and_characters(normalizer, pre_tokenizer)
     vocab = ["[PAD]", "[UNK]", cls, sep, "[MASK]", *pieces, *characters, *(f"##{c}" for c in characters)]
     tokenizer = Tokenizer(models.WordPiece({token: i for i, token in enumerate(dict.fromkeys(vocab))}, unk_token="[UNK]"))
     tokenizer.normalizer, tokenizer.pre_tokenizer = normalizer, pre_tokenizer
@@ -60,8 +61,7 @@ def byte_level_bpe() -> Tokenizer:
 def unigram(cls: str, sep: str, pad: str, unk: str) -> Tokenizer:
     # Written out like wordpiece()'s, for the same reason: whole words score above the characters that cover the rest.
     normalizer, pre_tokenizer = normalizers.NFKC(), pre_tokenizers.Metaspace()
-    pieces = words(normalizer, pre_tokenizer)
-    characters = sorted({c for piece in pieces for c in piece})
+    pieces, characters = words_and_characters(normalizer, pre_tokenizer)
     specials = list(dict.fromkeys([cls, pad, sep, unk, "[MASK]"]))
     vocab = [(token, 0.0) for token in specials] + [(piece, -2.0) for piece in pieces if piece not in specials]
     vocab += [(c, -8.0) for c in characters if c not in pieces]
